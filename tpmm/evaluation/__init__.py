@@ -1,0 +1,1 @@
+"""tpmm evaluation."""
