@@ -18,7 +18,9 @@ A backbone drives every pruner the same way, once per stage of transformer block
   a dict of extra per-token tensors ``[T, B, C', N]`` that are gathered with ``x`` and
   passed to ``tokenwise`` (e.g. Q/K/V pre-activations computed by a 3x3 conv).
 * optional ``block.attention_received(x) -> [B, N]``: a stateless estimate of how much
-  attention each token receives, for attention-based scorers.
+  attention each token receives, for attention-based scorers. ``x`` is the tensor
+  ``tokenwise`` would see (after ``mix``); the method must not advance neuron states
+  (it runs before ``tokenwise``, without gradients).
 
 Pruners never know which backbone they serve. ``NoPrune`` calls ``mix`` and
 ``tokenwise`` on everything, so an unpruned backbone pays nothing for the seam.
@@ -94,7 +96,18 @@ class BaseTokenPruner(nn.Module):
                        hw: Tuple[int, int]) -> torch.Tensor:
         """Run ``block`` on every token: ``mix`` (if any) then ``tokenwise``."""
         x, side = mix_block(block, x, hw)
-        return block.tokenwise(x, **side)
+        return BaseTokenPruner.run_tokenwise(block, x, side)
+
+    @staticmethod
+    def run_tokenwise(block: nn.Module, x: torch.Tensor,
+                      side: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """``block.tokenwise`` on ``x`` (``[T, B, C, K]``), checking it keeps the shape."""
+        out = block.tokenwise(x, **side)
+        if out.shape != x.shape:
+            raise ValueError(f'{type(block).__name__}.tokenwise returned shape '
+                             f'{tuple(out.shape)} for an input of shape {tuple(x.shape)}; '
+                             f'a prunable block must map [T, B, C, K] to [T, B, C, K]')
+        return out
 
 
 def mix_block(block: nn.Module, x: torch.Tensor,
@@ -155,3 +168,15 @@ def block_keep_ratio(index: int, keep_ratio: Optional[float],
     if keep_schedule is not None:
         return float(keep_schedule[index]) if index < len(keep_schedule) else 1.0
     return 1.0 if keep_ratio is None else float(keep_ratio)
+
+
+def top_k_indices(scores: torch.Tensor, k: int) -> torch.Tensor:
+    """Indices of the ``k`` highest ``scores`` (``[B, N]``) per sample, ascending.
+
+    Ties go to the lower index (stable sort), the same on every device.
+
+    Returns:
+        ``[B, k]`` long tensor.
+    """
+    order = scores.argsort(dim=-1, descending=True, stable=True)
+    return order[:, :k].sort(dim=-1).values

@@ -1,0 +1,167 @@
+"""Token scorers on hand-made inputs. Tokens: [T, B, C, N]."""
+import math
+
+import pytest
+import torch
+
+from pruning_toys import ToyAttentionBlock, ToyBlock
+from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
+                          RandomTokenScorer, SpatialTokenScorer, TemporalTokenScorer,
+                          build_scorer)
+
+
+def grid_tokens(rows, t: int = 1) -> torch.Tensor:
+    """Channel vectors laid out on a grid (``rows[h][w]`` = list of C values) ->
+    ``[T, 1, C, H*W]``, the same at every timestep."""
+    grid = torch.tensor(rows, dtype=torch.float)  # [H, W, C]
+    h, w, c = grid.shape
+    return grid.reshape(h * w, c).t()[None, None].repeat(t, 1, 1, 1)
+
+
+def test_temporal_changing_token_outranks_constant_ones():
+    # tokens: 0 flips on/off over time, 1 always fires, 2 never fires, 3 fires once
+    pattern = torch.tensor([[1., 1., 0., 0.], [0., 1., 0., 0.], [1., 1., 0., 1.]])  # [T, N]
+    x = pattern[:, None, None, :].repeat(1, 1, 3, 1)
+    scores = TemporalTokenScorer()(x, (2, 2))
+    assert scores.shape == (1, 4)
+    assert scores[0, 0] > scores[0, 3] > scores[0, 1]
+    assert scores[0, 1] == scores[0, 2]
+    assert torch.allclose(scores.sum(-1), torch.ones(1))
+
+
+def test_temporal_single_timestep_is_uniform():
+    x = torch.rand(1, 2, 3, 6)
+    assert torch.allclose(TemporalTokenScorer()(x, (2, 3)), torch.full((2, 6), 1 / 6))
+
+
+def test_spatial_token_unlike_neighbours_outranks_one_like_them():
+    a, b = [1., 0.], [0., 1.]
+    rows = [[a, a, a, a], [a, b, a, a], [a, a, a, a], [a, a, a, a]]
+    x = grid_tokens(rows, t=2)
+    depthwise = SpatialTokenScorer(kernel_size=3)(x, (4, 4))[0]
+    odd, far = 5, 15  # token (1, 1) is unlike its neighbours, (3, 3) equals them
+    assert depthwise[odd] == depthwise.max()
+    assert depthwise[far] < depthwise[odd]
+    # the channel-mixing reference sees the same channel-blind neighbourhood for both
+    reference = SpatialTokenScorer(kernel_size=3, mode='reference')(x, (4, 4))[0]
+    assert torch.allclose(reference[odd], reference[far])
+
+
+def reference_spatial_by_hand(x: torch.Tensor, h: int, w: int, k: int, eps: float):
+    """The reference formula for batch 0, written with loops."""
+    t_steps, _, channels, _ = x.shape
+    x_bar = [[[sum(x[t, 0, c, i * w + j].item() for t in range(t_steps)) / t_steps
+               for j in range(w)] for i in range(h)] for c in range(channels)]
+    raw = []
+    for i in range(h):
+        for j in range(w):
+            # C x C all-ones k x k kernel / k^2, zero padding: the same for every channel
+            window = sum(x_bar[c2][i + di][j + dj]
+                         for c2 in range(channels)
+                         for di in range(-(k // 2), k // 2 + 1)
+                         for dj in range(-(k // 2), k // 2 + 1)
+                         if 0 <= i + di < h and 0 <= j + dj < w) / (k * k)
+            y = [window] * channels
+            v = [x_bar[c][i][j] for c in range(channels)]
+            dot = sum(p * q for p, q in zip(v, y))
+            norm = math.sqrt(sum(p * p for p in v)) * math.sqrt(sum(q * q for q in y))
+            raw.append(-dot / max(norm, eps))
+    denom = sum(math.exp(s) for s in raw)
+    return torch.tensor([math.exp(s) / denom for s in raw])
+
+
+def test_spatial_reference_mode_matches_the_formula():
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.rand(2, 1, 3, 12, generator=gen) < 0.5).float()
+    x[:, :, :, 7] = 0  # one silent token
+    scores = SpatialTokenScorer(kernel_size=3, mode='reference')(x, (3, 4))[0]
+    expected = reference_spatial_by_hand(x, 3, 4, 3, eps=1e-6)
+    assert torch.allclose(scores, expected, atol=1e-6)
+
+
+def test_silent_token_in_silent_region_reference_vs_depthwise():
+    on, off = [1., 1., 0.], [0., 0., 0.]
+    rows = [[on, on, on, on], [on, on, on, on], [off, off, off, off], [off, off, off, off],
+            [off, off, off, off]]
+    x = grid_tokens(rows)
+    silent = 4 * 4 + 1  # (4, 1): silent, and so is its whole neighbourhood
+    reference = SpatialTokenScorer(mode='reference')(x, (5, 4))[0]
+    depthwise = SpatialTokenScorer(mode='depthwise')(x, (5, 4))[0]
+    active = 1  # (0, 1): fires, like its neighbours
+    border = 2 * 4 + 1  # (2, 1): silent, next to active tokens
+    # reference: the silent token gets the top score, above an active one
+    assert reference[silent] == reference.max() and reference[silent] > reference[active]
+    # depthwise: it is like its (silent) neighbours, so it gets the lowest score
+    assert torch.isclose(depthwise[silent], depthwise.min())
+    assert depthwise[silent] < depthwise[border]
+    # a silent token next to active ones is unlike its neighbourhood
+    assert depthwise[border] == depthwise.max()
+
+
+def test_spatial_all_silent_input_is_uniform_and_finite():
+    x = torch.zeros(2, 2, 3, 9)
+    for mode in ('depthwise', 'reference'):
+        scores = SpatialTokenScorer(mode=mode)(x, (3, 3))
+        assert torch.allclose(scores, torch.full((2, 9), 1 / 9))
+
+
+def test_spatial_needs_the_full_grid():
+    with pytest.raises(ValueError, match='hw=\\(3, 3\\)'):
+        SpatialTokenScorer()(torch.zeros(1, 1, 2, 8), (3, 3))
+
+
+def test_combined_is_the_weighted_sum_and_spatial_alone_at_t1():
+    x = (torch.rand(2, 2, 4, 16) < 0.5).float()
+    temporal, spatial = TemporalTokenScorer(), SpatialTokenScorer()
+    combined = CombinedTokenScorer(temporal_weight=0.3, spatial_weight=0.7)
+    expected = 0.3 * temporal(x, (4, 4)) + 0.7 * spatial(x, (4, 4))
+    assert torch.allclose(combined(x, (4, 4)), expected)
+    single = x[:1]
+    assert torch.equal(combined(single, (4, 4)).argsort(dim=-1, stable=True),
+                       spatial(single, (4, 4)).argsort(dim=-1, stable=True))
+
+
+def test_combined_builds_its_sub_scorers_from_config():
+    scorer = build_scorer(dict(type='CombinedTokenScorer',
+                               spatial=dict(type='SpatialTokenScorer', kernel_size=7)))
+    assert scorer.spatial.kernel_size == 7
+    assert scorer.needs_grid
+
+
+def test_random_scorer_seeded_and_global():
+    x = torch.zeros(1, 3, 2, 10)
+    first, second = RandomTokenScorer(seed=5), RandomTokenScorer(seed=5)
+    assert torch.equal(first(x, (2, 5)), second(x, (2, 5)))
+    assert not torch.equal(first(x, (2, 5)), RandomTokenScorer(seed=6)(x, (2, 5)))
+    torch.manual_seed(1)
+    a = RandomTokenScorer()(x, (2, 5))
+    torch.manual_seed(1)
+    b = RandomTokenScorer()(x, (2, 5))
+    assert torch.equal(a, b) and a.device == x.device and a.shape == (3, 10)
+
+
+def test_firing_rate_is_the_mean_over_time_and_channels():
+    x = torch.zeros(2, 1, 2, 3)
+    x[0, 0, 0, 0] = 1  # token 0 fires once out of 4 (t, c) slots
+    x[:, 0, :, 2] = 1  # token 2 always fires
+    assert torch.equal(FiringRateTokenScorer()(x, (1, 3)), torch.tensor([[0.25, 0., 1.]]))
+
+
+def test_attention_scorer_reads_the_block():
+    x = torch.rand(2, 2, 4, 6)
+    block = ToyAttentionBlock(4)
+    assert torch.equal(AttentionTokenScorer()(x, (2, 3), block), block.attention_received(x))
+    with pytest.raises(TypeError, match='ToyBlock'):
+        AttentionTokenScorer()(x, (2, 3), ToyBlock(4))
+
+
+@pytest.mark.parametrize('cfg,key', [
+    (dict(type='SpatialTokenScorer', kernel_size=4), 'kernel_size'),
+    (dict(type='SpatialTokenScorer', mode='channels'), 'mode'),
+    (dict(type='CombinedTokenScorer', spatial_weight=-1), 'spatial_weight'),
+    (dict(type='CombinedTokenScorer', spatial=dict(type='Nope')), 'scorer.spatial.type'),
+    (dict(type='RandomTokenScorer', seed='x'), 'seed'),
+])
+def test_bad_scorer_settings_name_the_key(cfg, key):
+    with pytest.raises((ValueError, KeyError), match=key):
+        build_scorer(cfg)

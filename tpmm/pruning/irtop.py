@@ -1,0 +1,94 @@
+"""IRToP: TP-Spikformer's token pruning by early stop and reassembly."""
+from typing import Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+from tpmm.registry import MODELS
+from .base_pruner import (PruningContext, gather_tokens, mix_block, scatter_tokens,
+                          top_k_indices)
+from .scheduled_pruner import ScheduledTokenPruner
+from .scorers import build_scorer
+
+
+@MODELS.register_module()
+class IRToP(ScheduledTokenPruner):
+    """Early-stop token pruning with reassembly (TP-Spikformer).
+
+    At every pruned block: ``mix`` runs on the full grid, the scorer re-scores all
+    tokens of the mixed tensor, the top ``k`` of each sample (``k`` the same for the
+    batch, the selection the same for every timestep) go through ``tokenwise``, and
+    the results are put back at their grid positions. Unselected tokens skip
+    ``tokenwise``: they leave the block with their post-``mix`` value (their input
+    value when the block has no ``mix``). The layout never shrinks, so the stage
+    output is the full ``[T, B, C, N]`` grid. Each pruned block adds
+    ``(index, kept_index [B, k])`` to ``ctx.records``.
+
+    Blocks with ratio 1.0 (``keep_ratio=1.0``, before ``start_block``, past the end of
+    the schedule) run unpruned, without scoring: ``keep_ratio=1.0`` gives exactly
+    the unpruned output.
+
+    ``sticky=True``: a token stopped at a block stays stopped for the rest of the
+    stage; ``k`` is chosen among the still-active tokens. Ratios keep their meaning
+    (fraction of the full grid): block ``i`` runs ``min(k_i, active)`` tokens. So a
+    single ``keep_ratio`` stops tokens once, at the first pruned block; a decreasing
+    schedule stops more at each step; a ratio of 1.0 (or an increasing schedule) does
+    not bring stopped tokens back.
+
+    Args:
+        keep_ratio, keep_schedule, schedule_unit, start_block: see
+            :class:`ScheduledTokenPruner`.
+        scorer (dict): token scorer config; the IRToP criterion by default
+            (temporal + spatial, 3 x 3 neighbourhood).
+        sticky (bool): stopped tokens stay stopped for the rest of the stage.
+        num_blocks (int): number of prunable blocks (set by the backbone).
+        prune_in_train (bool): prune in training mode too (gradients flow through the
+            selected tokens, and through the identity path of the others).
+    """
+
+    def __init__(self,
+                 keep_ratio: Optional[float] = None,
+                 keep_schedule: Optional[Union[str, Sequence[float]]] = None,
+                 schedule_unit: Optional[str] = None,
+                 start_block: int = 0,
+                 scorer: dict = dict(type='CombinedTokenScorer'),
+                 sticky: bool = False,
+                 num_blocks: int = 0,
+                 prune_in_train: bool = True):
+        super().__init__(keep_ratio=keep_ratio, keep_schedule=keep_schedule,
+                         schedule_unit=schedule_unit, start_block=start_block,
+                         num_blocks=num_blocks, prune_in_train=prune_in_train)
+        self.scorer = build_scorer(scorer, key='scorer')
+        self.sticky = bool(sticky)
+
+    def run(self, index: int, block: nn.Module, x: torch.Tensor,
+            ctx: PruningContext) -> torch.Tensor:
+        """``x``: ``[T, B, C, N]`` -> ``[T, B, C, N]``."""
+        if not self.active:
+            return self.run_block_full(block, x, ctx.hw)
+        target = self.keep_target(index, ctx.hw)
+        active = ctx.extra.get('active') if self.sticky else None
+        if target is None and active is None:
+            return self.run_block_full(block, x, ctx.hw)
+        x, side = mix_block(block, x, ctx.hw)
+        num_tokens = ctx.num_tokens
+        num_active = num_tokens if active is None else ctx.extra['active_count']
+        k = num_active if target is None else min(target, num_active)
+        if k == num_tokens:
+            return self.run_tokenwise(block, x, side)
+        if k == num_active:  # sticky, nothing more to stop: run the active tokens
+            kept = top_k_indices(active.float(), k)
+        else:
+            with torch.no_grad():
+                scores = self.scorer(x, ctx.hw, block)
+            if active is not None:
+                scores = scores.masked_fill(~active, float('-inf'))
+            kept = top_k_indices(scores, k)
+        out = self.run_tokenwise(block, gather_tokens(x, kept),
+                                 {name: gather_tokens(v, kept) for name, v in side.items()})
+        ctx.records.append((index, kept))
+        if self.sticky:
+            ctx.extra['active'] = torch.zeros_like(x[0, :, 0], dtype=torch.bool).scatter(
+                1, kept, True)
+            ctx.extra['active_count'] = k
+        return scatter_tokens(x, kept, out)
