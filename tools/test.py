@@ -1,7 +1,8 @@
 """Evaluate a checkpoint with an mmdet, mmseg or tpmm config (mmdet's command line).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
-        [--show-dir DIR] [--cfg-options key=value ...] [--launcher none|pytorch]
+        [--show-dir DIR] [--pruning OVERLAY]
+        [--cfg-options key=value ...] [--launcher none|pytorch]
 """
 import argparse
 import os
@@ -25,6 +26,9 @@ def parse_args():
     parser.add_argument('--show-dir', help='directory (under the work dir) where painted '
                         'images are saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
+                        help='pruning overlay(s) from configs/_base_/pruning/, e.g. '
+                        'configs/_base_/pruning/irtop_k0.7.py')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.backbone.pruning.keep_ratio=0.5')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],

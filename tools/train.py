@@ -1,6 +1,7 @@
 """Train a model from an mmdet, mmseg or tpmm config (mmdet's command line).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
+        [--pruning OVERLAY]
         [--cfg-options key=value ...] [--launcher none|pytorch]
 """
 import argparse
@@ -24,6 +25,9 @@ def parse_args():
         '--resume', nargs='?', type=str, const='auto',
         help='resume from PATH, or from the latest checkpoint in the work dir when '
         'given without a path')
+    parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
+                        help='pruning overlay(s) from configs/_base_/pruning/, e.g. '
+                        'configs/_base_/pruning/irtop_k0.7.py')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.backbone.T=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],

@@ -7,9 +7,31 @@ import torch.distributed as dist
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported for tools)
 
 
+def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
+    """Merge a pruning overlay (``configs/_base_/pruning/*.py``) into ``cfg``.
+
+    mmengine refuses two ``_base_`` files that both define ``model``, so an overlay
+    cannot sit beside a task config in ``_base_``; this merges it instead (its
+    ``_delete_=True`` replaces the task's pruning settings).
+    """
+    if not osp.isfile(overlay):
+        raise FileNotFoundError(f'--pruning: overlay {overlay} not found')
+    overlay_cfg = Config.fromfile(overlay)
+    backbone = overlay_cfg.get('model', {}).get('backbone', {})
+    if set(overlay_cfg.keys()) != {'model'} or set(backbone.keys()) != {'pruning'}:
+        raise ValueError(f'--pruning: {overlay} must set only model.backbone.pruning')
+    if 'backbone' not in cfg.get('model', {}):
+        raise KeyError(f'--pruning: the config has no model.backbone to prune')
+    cfg.merge_from_dict(overlay_cfg.to_dict())
+    return cfg
+
+
 def apply_common_args(cfg: Config, args) -> Config:
-    """Apply ``--launcher``, ``--cfg-options`` and ``--work-dir`` the way mmdet does."""
+    """Apply ``--pruning``, ``--launcher``, ``--cfg-options`` and ``--work-dir`` the
+    way mmdet does (``--cfg-options`` last, so it can tune the overlay)."""
     cfg.launcher = args.launcher
+    for overlay in getattr(args, 'pruning', None) or []:
+        apply_pruning_overlay(cfg, overlay)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
