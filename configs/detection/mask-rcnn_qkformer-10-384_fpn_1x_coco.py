@@ -1,0 +1,21 @@
+# Mask R-CNN + FPN on QKFormer 10-384 (T=4; its three stages give strides 4 / 8 / 16),
+# COCO 2017, 1x AdamW schedule.
+_base_ = [
+    '../_base_/models/mask-rcnn_fpn.py',
+    '../_base_/datasets/coco_instance.py',
+    '../_base_/schedules/det_1x_adamw.py',
+    '../_base_/default_runtime_det.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='tpmm.QKFormer',
+        arch='10-384',
+        T=4,
+        out_type='featmap',
+        out_indices=(0, 1, 2),
+        time_reduce='mean',
+        pruning=dict(type='NoPrune')),
+    neck=dict(in_channels=[96, 192, 384]),
+)

@@ -1,0 +1,23 @@
+# Narrow Mask R-CNN + FPN on a 'tiny' Spike-driven Transformer V1 (T=2; a simple feature
+# pyramid on the stride-16 blocks gives strides 4-32), synthetic COCO shapes at 128x128 (5
+# classes), short from-scratch schedule.
+_base_ = [
+    '../_base_/models/mask-rcnn_fpn_tiny.py',
+    '../_base_/datasets/synthetic_coco_instance.py',
+    '../_base_/schedules/det_synthetic_iters.py',
+    '../_base_/default_runtime_det.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='tpmm.SDTV1',
+        arch='tiny',
+        T=2,
+        out_type='featmap',
+        out_indices=(0, 1, 2, 3),
+        time_reduce='mean',
+        pruning=dict(type='NoPrune')),
+    neck=dict(in_channels=[64, 64, 64, 64]),
+    roi_head=dict(bbox_head=dict(num_classes=5), mask_head=dict(num_classes=5)),
+)

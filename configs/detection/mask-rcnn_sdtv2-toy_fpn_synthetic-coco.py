@@ -1,0 +1,23 @@
+# Narrow Mask R-CNN + FPN on a 'toy' Spike-driven Transformer V2 (Meta-SpikeFormer) (T=2;
+# its four stages give strides 4 / 8 / 16 / 32), synthetic COCO shapes at 128x128 (5
+# classes), short from-scratch schedule.
+_base_ = [
+    '../_base_/models/mask-rcnn_fpn_tiny.py',
+    '../_base_/datasets/synthetic_coco_instance.py',
+    '../_base_/schedules/det_synthetic_iters.py',
+    '../_base_/default_runtime_det.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='tpmm.SDTV2',
+        arch='toy',
+        T=2,
+        out_type='featmap',
+        out_indices=(0, 1, 2, 3),
+        time_reduce='mean',
+        pruning=dict(type='NoPrune')),
+    neck=dict(in_channels=[16, 32, 64, 64]),
+    roi_head=dict(bbox_head=dict(num_classes=5), mask_head=dict(num_classes=5)),
+)

@@ -1,0 +1,21 @@
+# RetinaNet + FPN on Spikformer 8-384 (T=4; a simple feature pyramid on the stride-16
+# blocks gives strides 4-32), COCO 2017, 1x AdamW schedule.
+_base_ = [
+    '../_base_/models/retinanet_fpn.py',
+    '../_base_/datasets/coco_detection.py',
+    '../_base_/schedules/det_1x_adamw.py',
+    '../_base_/default_runtime_det.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='tpmm.Spikformer',
+        arch='8-384',
+        T=4,
+        out_type='featmap',
+        out_indices=(0, 1, 2, 3),
+        time_reduce='mean',
+        pruning=dict(type='NoPrune')),
+    neck=dict(in_channels=[384, 384, 384, 384]),
+)

@@ -1,0 +1,22 @@
+# UPerNet on Spikformer 8-384 (T=4; a simple feature pyramid on the stride-16 blocks gives
+# strides 4-32), ADE20K 512x512 crops, 160k AdamW schedule.
+_base_ = [
+    '../_base_/models/upernet.py',
+    '../_base_/datasets/ade20k.py',
+    '../_base_/schedules/seg_160k_adamw.py',
+    '../_base_/default_runtime_seg.py',
+]
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='tpmm.Spikformer',
+        arch='8-384',
+        T=4,
+        out_type='featmap',
+        out_indices=(0, 1, 2, 3),
+        time_reduce='mean',
+        pruning=dict(type='NoPrune')),
+    decode_head=dict(in_channels=[384, 384, 384, 384], in_index=[0, 1, 2, 3]),
+    auxiliary_head=dict(in_channels=384, in_index=2),
+)

@@ -1,0 +1,107 @@
+"""Realized speedup vs the FLOPs bound, and pruning overhead, for the tiny presets.
+
+    python projects/classification/efficiency.py [--models NAME ...] [--shape H W]
+        [--batch B] [--keep 0.7 0.5] [--sweep 224 512 1024] [--sweep-models NAME ...]
+        [--repeats N] [--out-dir DIR]
+
+Runs ``tools/analysis/benchmark.py`` on each model's classification config with IRToP
+at each ``--keep`` ratio (unpruned first, interleaved repetitions), and the size sweep
+for ``--sweep-models``; writes ``benchmark_<name>.json`` per model and
+``efficiency.md``, a table of images/s, FLOPs bound, realized speedup, speedup/bound
+and pruner overhead share, checked against the targets (speedup >= 0.85 x bound,
+overhead <= 5 % of backbone time).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import tempfile
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path[:0] = [REPO_ROOT, osp.join(REPO_ROOT, 'tools', 'analysis')]
+
+import benchmark  # noqa: E402
+
+PROJECT_DIR = osp.dirname(osp.abspath(__file__))
+MODEL_NAMES = ('spikformer', 'sdt_v1', 'qkformer', 'sdt_v2', 'sdt_v3')
+SPEEDUP_TARGET = 0.85
+OVERHEAD_TARGET = 0.05
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+', default=list(MODEL_NAMES), choices=MODEL_NAMES)
+    parser.add_argument('--shape', nargs=2, type=int, default=[224, 224])
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--keep', nargs='+', type=float, default=[0.7, 0.5])
+    parser.add_argument('--sweep', nargs='*', type=int, default=[224, 512, 1024])
+    parser.add_argument('--sweep-models', nargs='*', default=['sdt_v1'], choices=MODEL_NAMES)
+    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--out-dir', default=osp.join(PROJECT_DIR, 'results'))
+    return parser.parse_args(argv)
+
+
+def overlay_file(folder: str, keep: float) -> str:
+    """Write an IRToP overlay at ``keep`` into ``folder``; returns its path."""
+    path = osp.join(folder, f'irtop_k{keep:g}.py')
+    with open(path, 'w') as f:
+        f.write('model = dict(backbone=dict(pruning=dict(_delete_=True, type="IRToP", '
+                f'keep_ratio={keep!r}, scorer=dict(type="CombinedTokenScorer"))))\n')
+    return path
+
+
+def row(name, variant, r):
+    ok_speed = r['speedup_vs_bound'] >= SPEEDUP_TARGET
+    ok_over = r['overhead']['overhead_share'] <= OVERHEAD_TARGET
+    return (f'| {name} | {variant} | {r["images_per_s"]["median"]:.1f} '
+            f'(IQR {100 * r["images_per_s"]["rel_iqr"]:.0f}%) | {r["backbone_gflops"]:.3f} | '
+            f'{r["flops_ratio"]:.2f} | {r["speedup"]:.2f} | {r["speedup_vs_bound"]:.2f} '
+            f'{"ok" if ok_speed else "MISS"} | {100 * r["overhead"]["overhead_share"]:.1f}% '
+            f'{"ok" if ok_over else "MISS"} |')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.out_dir, exist_ok=True)
+    folder = tempfile.mkdtemp(prefix='tpmm_overlays_')
+    overlays = [overlay_file(folder, k) for k in args.keep]
+    lines = [f'## Backbone throughput at {args.shape[0]}x{args.shape[1]}, batch {args.batch} '
+             f'(CPU, interleaved repetitions)', '',
+             '| backbone | variant | images/s (median) | GFLOPs | FLOPs bound | speedup | '
+             f'speedup / bound (target >= {SPEEDUP_TARGET}) | pruner overhead '
+             f'(target <= {OVERHEAD_TARGET:.0%}) |', '|---|---|---|---|---|---|---|---|']
+    sweeps = []
+    for name in args.models:
+        config = osp.join(PROJECT_DIR, 'configs', f'{name}_digits.py')
+        out = osp.join(args.out_dir, f'benchmark_{name}.json')
+        sweep = args.sweep if name in args.sweep_models else []
+        result = benchmark.main([config, '--pruning', *overlays, '--shape', *map(str, args.shape),
+                                 '--batch', str(args.batch), '--repeats', str(args.repeats),
+                                 '--sweep', *map(str, sweep), '--out', out])
+        for variant, r in result['main']['results'].items():
+            if variant != 'unpruned':
+                lines.append(row(name, variant, r))
+        for point in result['sweep']:
+            for variant, r in point['results'].items():
+                if variant != 'unpruned':
+                    sweeps.append((name, point, variant, r))
+    if sweeps:
+        lines += ['', '## Size sweep (batch 1): speedup vs token count', '',
+                  '| backbone | input | tokens kept / grid (first pruned block) | variant | '
+                  'images/s | '
+                  'FLOPs bound | speedup | speedup / bound | overhead |',
+                  '|---|---|---|---|---|---|---|---|---|']
+        for name, point, variant, r in sweeps:
+            kept = next(iter(r['kept_tokens'].values()), [None, None])
+            lines.append(f'| {name} | {point["shape"][0]}x{point["shape"][1]} | '
+                         f'{kept[0]}/{kept[1]} | {variant} | {r["images_per_s"]["median"]:.2f} | '
+                         f'{r["flops_ratio"]:.2f} | {r["speedup"]:.2f} | '
+                         f'{r["speedup_vs_bound"]:.2f} | '
+                         f'{100 * r["overhead"]["overhead_share"]:.1f}% |')
+    with open(osp.join(args.out_dir, 'efficiency.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,34 @@
+"""Fixtures of the analysis-tool tests: the tools' folder on sys.path, tiny configs."""
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOLS = osp.join(ROOT, 'tools', 'analysis')
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+from analysis_test_utils import TINY_BACKBONE  # noqa: E402
+
+
+@pytest.fixture
+def tiny_config(tmp_path):
+    """Path of a config whose model.backbone is :data:`TINY_BACKBONE`."""
+    path = tmp_path / 'tiny_backbone.py'
+    path.write_text("custom_imports = dict(imports=['tpmm'], allow_failed_imports=False)\n"
+                    f'model = dict(backbone={TINY_BACKBONE!r})\n')
+    return str(path)
+
+
+@pytest.fixture
+def overlay(tmp_path):
+    """Factory: write a pruning overlay setting model.backbone.pruning; returns its path."""
+
+    def write(name, **pruning):
+        path = tmp_path / f'{name}.py'
+        path.write_text('model = dict(backbone=dict(pruning=dict(_delete_=True, '
+                        f'**{pruning!r})))\n')
+        return str(path)
+
+    return write

@@ -1,0 +1,97 @@
+"""benchmark.py, energy.py and vis_tokens.py run on a tiny backbone and write their JSON."""
+import json
+import os.path as osp
+
+import pytest
+from PIL import Image
+
+import benchmark
+import energy
+import vis_tokens
+
+MEASUREMENT_KEYS = {'images_per_s', 'backbone_gflops', 'flops_ratio', 'speedup',
+                    'speedup_vs_bound', 'kept_tokens', 'overhead'}
+OVERHEAD_KEYS = {'pruner_ms', 'block_ms', 'overhead_ms', 'scoring_ms', 'gather_restore_ms',
+                 'backbone_ms', 'overhead_share', 'scoring_share'}
+
+
+def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tmp_path):
+    out = tmp_path / 'bench.json'
+    half = overlay('irtop_half', type='IRToP', keep_ratio=0.5)
+    result = benchmark.main([tiny_config, '--pruning', half, '--shape', '32', '32',
+                             '--batch', '2', '--sweep', '32', '64', '--warmup', '0',
+                             '--repeats', '2', '--iters', '1', '--out', str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert result['variants'] == ['unpruned', 'irtop_half']
+    assert result['pruning']['irtop_half'] == dict(type='IRToP', keep_ratio=0.5)
+    main = result['main']
+    assert main['shape'] == [32, 32] and main['batch'] == 2
+    base, pruned = main['results']['unpruned'], main['results']['irtop_half']
+    for r in (base, pruned):
+        assert MEASUREMENT_KEYS <= set(r) and OVERHEAD_KEYS == set(r['overhead'])
+        assert len(r['images_per_s']['samples']) == 2
+        assert r['images_per_s']['min'] <= r['images_per_s']['median'] <= r['images_per_s']['max']
+    assert base['flops_ratio'] == 1.0 and base['kept_tokens'] == {}
+    assert pruned['backbone_gflops'] < base['backbone_gflops']
+    assert pruned['flops_ratio'] == pytest.approx(
+        base['backbone_gflops'] / pruned['backbone_gflops'])
+    assert pruned['speedup_vs_bound'] == pytest.approx(
+        pruned['speedup'] / pruned['flops_ratio'])
+    assert pruned['kept_tokens'] and all(k < n for k, n in pruned['kept_tokens'].values())
+    assert [p['long_side'] for p in result['sweep']] == [32, 64]
+    assert result['sweep'][1]['shape'] == [64, 64] and result['sweep'][1]['batch'] == 1
+    small, large = (p['results']['unpruned']['backbone_gflops'] for p in result['sweep'])
+    assert large > 3 * small  # 4x the pixels
+
+
+def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
+    with pytest.raises(ValueError, match='stride'):
+        benchmark.main([tiny_config, '--shape', '30', '32', '--repeats', '1'])
+
+
+def test_energy_keep_one_equals_unpruned_and_costs_are_configurable(tiny_config, overlay,
+                                                                     tmp_path):
+    keep_all = overlay('irtop_all', type='IRToP', keep_ratio=1.0)
+    half = overlay('irtop_half', type='IRToP', keep_ratio=0.5)
+    out = tmp_path / 'energy.json'
+    args = [tiny_config, '--pruning', keep_all, half, '--shape', '32', '32',
+            '--image', 'astronaut']
+    result = energy.main(args + ['--out', str(out)])
+    assert json.loads(out.read_text())['variants'] == ['unpruned', 'irtop_all', 'irtop_half']
+    base, same = result['results']['unpruned'], result['results']['irtop_all']
+    for key in ('totals', 'layers', 'firing_rates', 'simple_energy', 'groups'):
+        assert same[key] == base[key], key
+    totals = base['totals']
+    assert totals['synop'] > 0 and totals['mac'] > 0
+    assert totals['energy_pj'] == pytest.approx(4.6 * totals['mac'] + 0.9 * totals['synop'])
+    assert sum(row['synop'] for row in base['layers'].values()) == pytest.approx(totals['synop'])
+    assert all(0 <= f['rate'] <= 1 for f in base['firing_rates'].values())
+    assert base['firing_rates'] and 0 < base['mean_firing_rate'] < 1
+    pruned = result['results']['irtop_half']['totals']
+    assert pruned['pruner_ac'] > 0 and totals['pruner_ac'] == 0
+    costly = energy.main([tiny_config, '--shape', '32', '32', '--image', 'astronaut',
+                          '--e-ac', '1.8', '--e-mac', '0'])
+    c = costly['results']['unpruned']['totals']
+    assert c['synop'] == totals['synop'] and c['energy_pj'] == pytest.approx(1.8 * c['synop'])
+
+
+def test_vis_tokens_writes_panels_of_the_expected_size(tiny_config, tmp_path):
+    out_dir = tmp_path / 'vis'
+    panel = 40
+    result = vis_tokens.main([tiny_config, '--images', 'astronaut', '--scorers',
+                              'CombinedTokenScorer', 'RandomTokenScorer', '--keep-ratio',
+                              '0.5', '--shape', '32', '32', '--panel-size', str(panel),
+                              '--out-dir', str(out_dir)])
+    assert result['variants'] == ['irtop-combined', 'irtop-random']
+    saved = json.loads((out_dir / 'token_information.json').read_text())
+    assert set(saved) >= {'per_image', 'summary', 'pngs', 'keep_ratio', 'variants'}
+    run = saved['per_image']['astronaut']['irtop-combined']
+    assert run['points'] and run['feature_error'] >= 0
+    for point in run['points']:
+        assert point['kept'] < point['tokens']
+        assert 0 <= point['entropy']['auroc'] <= 1
+    cols = 1 + max(len(saved['per_image']['astronaut'][v]['points']) for v in saved['variants'])
+    width, height = Image.open(saved['pngs'][0]).size
+    assert osp.basename(saved['pngs'][0]) == 'astronaut.png'
+    assert (width, height) == (vis_tokens.GAP + cols * (panel + vis_tokens.GAP),
+                               vis_tokens.GAP + 2 * (vis_tokens.CAPTION + panel + vis_tokens.GAP))

@@ -1,0 +1,296 @@
+"""Throughput, FLOPs and pruning overhead of a backbone: unpruned vs pruning overlays.
+
+    python tools/analysis/benchmark.py CONFIG [--pruning OVERLAY ...] [--shape H W]
+        [--batch B] [--sweep 224 512 1024] [--sweep-batch B] [--warmup N]
+        [--repeats N] [--iters N] [--full-model] [--device DEV]
+        [--cfg-options KEY=VALUE ...] [--out JSON]
+
+CONFIG is any config with ``model.backbone`` (tpmm, mmdet, mmseg, or a
+``projects/classification`` config). OVERLAY is a pruning overlay file or a name under
+``configs/_base_/pruning`` (``irtop_k0.7``). All variants (unpruned first, then one per
+overlay) are built with the same weights and measured in one run: after ``--warmup``
+forwards of each, ``--repeats`` rounds run every variant once per round, in an order
+that rotates from round to round, each timing ``--iters`` forwards; images/s are
+summarised by median and spread over the rounds.
+
+FLOPs are counted on a real forward (batch 1) with the pruner active
+(:func:`tpmm.evaluation.count_flops`), so gathered / merged token counts show up.
+The pruner's own cost (scoring, top-k, gather, restore, merge) is timed in a separate
+pass with :class:`tpmm.evaluation.PruningOverheadTimer`.
+
+JSON keys (``--out``)::
+
+    config, backbone, device, torch_threads
+    settings: {shape [H, W], batch, sweep_batch, warmup, repeats, iters}
+    variants: ordered list of variant names ("unpruned" first)
+    pruning: {variant: pruning dict or null}
+    main: one measurement (below) at --shape / --batch
+    sweep: list of measurements, one per --sweep long side (key "long_side")
+    measurement = {
+      shape [H, W], batch,
+      results: {variant: {
+        images_per_s: {median, p25, p75, min, max, rel_iqr, samples},
+        backbone_gflops            # per image, counted with pruning active
+        flops_ratio                # unpruned FLOPs / this variant's FLOPs (the bound)
+        speedup                    # median images/s / unpruned median images/s
+        speedup_vs_bound           # speedup / flops_ratio (1.0 = all of the bound)
+        kept_tokens: {block: [K, N]}   # tokens run by each pruned block / grid size
+        overhead: {pruner_ms, block_ms, overhead_ms, scoring_ms, gather_restore_ms,
+                   backbone_ms, overhead_share, scoring_share}   # per forward
+        full_model: {images_per_s, gflops, call}   # with --full-model only
+      }}}
+"""
+import argparse
+import copy
+import json
+import time
+from collections import OrderedDict
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.logging import MMLogger
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
+from torch import nn
+
+from analysis_common import (UNPRUNED, backbone_config, build_variant_backbones,
+                             check_shape, input_shape_for, load_config, print_table,
+                             variants_from_overlays)
+from tpmm.evaluation import PruningOverheadTimer, count_flops
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config file with model.backbone')
+    parser.add_argument('--pruning', nargs='*', default=[],
+                        help='pruning overlays (paths or names under configs/_base_/pruning)')
+    parser.add_argument('--shape', nargs=2, type=int, default=[224, 224], metavar=('H', 'W'))
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--sweep', nargs='*', type=int, default=[],
+                        help='long sides of a size sweep (aspect of --shape)')
+    parser.add_argument('--sweep-batch', type=int, default=1)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--iters', type=int, default=2, help='forwards per timed round')
+    parser.add_argument('--full-model', action='store_true',
+                        help='also time and count the whole model (backbone + neck + head)')
+    parser.add_argument('--checkpoint', help='weights (full model or backbone)')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--out', help='write the results as JSON here')
+    args = parser.parse_args(argv)
+    for key in ('batch', 'sweep_batch', 'repeats', 'iters'):
+        if getattr(args, key) < 1:
+            raise ValueError(f'--{key.replace("_", "-")} must be >= 1, got {getattr(args, key)}')
+    if args.warmup < 0:
+        raise ValueError(f'--warmup must be >= 0, got {args.warmup}')
+    return args
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def summarize(samples: Sequence[float]) -> Dict[str, float]:
+    """Median and spread of throughput samples."""
+    values = np.asarray(samples, dtype=float)
+    p25, median, p75 = np.percentile(values, [25, 50, 75])
+    return dict(median=float(median), p25=float(p25), p75=float(p75),
+                min=float(values.min()), max=float(values.max()),
+                rel_iqr=float((p75 - p25) / median) if median > 0 else float('nan'),
+                samples=[float(v) for v in values])
+
+
+def time_interleaved(calls: 'OrderedDict[str, Callable[[], object]]', num_images: int,
+                     device: torch.device, warmup: int, repeats: int,
+                     iters: int) -> Dict[str, List[float]]:
+    """Images/s of each call per round; rounds visit the calls in a rotating order."""
+    names = list(calls)
+    with torch.no_grad():
+        for name in names:
+            for _ in range(warmup):
+                calls[name]()
+        samples = {name: [] for name in names}
+        for round_index in range(repeats):
+            shift = round_index % len(names)
+            for name in names[shift:] + names[:shift]:
+                synchronize(device)
+                start = time.perf_counter()
+                for _ in range(iters):
+                    calls[name]()
+                synchronize(device)
+                samples[name].append(num_images * iters / (time.perf_counter() - start))
+    return samples
+
+
+def measure_overhead(backbone: nn.Module, inputs: torch.Tensor, device: torch.device,
+                     repeats: int) -> Tuple[Dict[str, float], Dict[int, tuple]]:
+    """Per-forward pruner overhead over ``repeats`` forwards, and the token grid of
+    each pruned block's stage."""
+    timer = PruningOverheadTimer(backbone.pruner, device)
+    with torch.no_grad(), timer:
+        synchronize(device)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            backbone(inputs)
+        synchronize(device)
+        total = time.perf_counter() - start
+    summary = timer.summary(total)
+    per_forward = {k: v / repeats if k.endswith('_ms') else v for k, v in summary.items()}
+    return per_forward, timer.stage_hw
+
+
+def kept_tokens(backbone: nn.Module, stage_hw: Dict[int, tuple]) -> Dict[str, list]:
+    """``{block: [K, N]}`` from the pruner's records of the last forward."""
+    kept = {}
+    for index, kept_index in backbone.pruner.last_records:
+        hw = stage_hw.get(int(index))
+        kept[str(int(index))] = [int(kept_index.shape[-1]),
+                                 int(hw[0] * hw[1]) if hw else None]
+    return kept
+
+
+def full_model_call(model: nn.Module, inputs: torch.Tensor):
+    """``(callable, name)``: the raw-tensor forward of an OpenMMLab model, or
+    ``extract_feat`` for models whose tensor mode needs data samples."""
+    try:
+        with torch.no_grad():
+            model(inputs[:1], mode='tensor')
+        return (lambda: model(inputs, mode='tensor')), 'tensor'
+    except (TypeError, AttributeError, KeyError, IndexError):
+        return (lambda: model.extract_feat(inputs)), 'extract_feat'
+
+
+def build_full_models(cfg, variants, backbones, device):
+    """The whole model of ``cfg`` per variant, with the variant's backbone weights
+    (neck and head drawn with the same seed for every variant)."""
+    models = OrderedDict()
+    for name, pruning in variants.items():
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.backbone.pruning = copy.deepcopy(pruning)
+        torch.manual_seed(0)
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'tpmm')):
+            model = ROOT_MODELS.build(model_cfg)
+        model.backbone = backbones[name]
+        models[name] = model.to(device).eval()
+    return models
+
+
+def measure(backbones, shape, batch, device, args, full_models=None) -> dict:
+    """Every metric of the module docstring's ``measurement`` at one input size."""
+    logger = MMLogger.get_current_instance()
+    torch.manual_seed(0)
+    inputs = torch.randn(batch, 3, *shape, device=device)
+    one = inputs[:1]
+    logger.info(f'measuring {len(backbones)} variants at {shape[0]}x{shape[1]}, '
+                f'batch {batch}')
+    samples = time_interleaved(
+        OrderedDict((name, (lambda b=b: b(inputs))) for name, b in backbones.items()),
+        batch, device, args.warmup, args.repeats, args.iters)
+    results = OrderedDict()
+    for name, backbone in backbones.items():
+        flops = count_flops(backbone, one)['total']
+        overhead, stage_hw = measure_overhead(backbone, inputs, device,
+                                              max(1, args.repeats // 2))
+        results[name] = dict(images_per_s=summarize(samples[name]),
+                             backbone_gflops=flops / 1e9,
+                             kept_tokens=kept_tokens(backbone, stage_hw),
+                             overhead=overhead)
+    if full_models is not None:
+        calls, call_names = OrderedDict(), {}
+        for name, model in full_models.items():
+            calls[name], call_names[name] = full_model_call(model, inputs)
+        full_samples = time_interleaved(calls, batch, device, args.warmup, args.repeats,
+                                        args.iters)
+        for name, model in full_models.items():
+            one_call = full_model_call(model, one)[0]
+            with torch.no_grad():
+                gflops = count_flops(CallableModule(one_call), ())['total'] / 1e9
+            results[name]['full_model'] = dict(
+                images_per_s=summarize(full_samples[name]), gflops=gflops,
+                call=call_names[name])
+    base = results[UNPRUNED]
+    for result in results.values():
+        result['flops_ratio'] = base['backbone_gflops'] / result['backbone_gflops']
+        result['speedup'] = (result['images_per_s']['median'] /
+                             base['images_per_s']['median'])
+        result['speedup_vs_bound'] = result['speedup'] / result['flops_ratio']
+    return dict(shape=list(shape), batch=batch, results=results)
+
+
+class CallableModule(nn.Module):
+    """Wrap a zero-argument callable as a module so that it can be counted."""
+
+    def __init__(self, fn: Callable[[], object]):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self):
+        return self.fn()
+
+
+def print_measurement(measurement: dict, title: str) -> str:
+    headers = ['variant', 'img/s', 'IQR/med', 'GFLOPs', 'FLOPs bound', 'speedup',
+               'speedup/bound', 'overhead %', 'scoring %']
+    with_model = all('full_model' in r for r in measurement['results'].values())
+    if with_model:
+        headers += ['model img/s', 'model GFLOPs', 'model call']
+    rows = []
+    for name, r in measurement['results'].items():
+        rows.append([name, r['images_per_s']['median'], r['images_per_s']['rel_iqr'],
+                     r['backbone_gflops'], r['flops_ratio'], r['speedup'],
+                     r['speedup_vs_bound'], 100 * r['overhead']['overhead_share'],
+                     100 * r['overhead']['scoring_share']])
+        if with_model:
+            model = r['full_model']
+            rows[-1] += [model['images_per_s']['median'], model['gflops'], model['call']]
+    shape = measurement['shape']
+    return print_table(f'{title}: {shape[0]}x{shape[1]}, batch {measurement["batch"]}',
+                       headers, rows)
+
+
+def run_benchmark(cfg, variants, args) -> dict:
+    """Measure every variant of ``cfg``'s backbone (see the module docstring)."""
+    device = torch.device(args.device)
+    backbone_cfg = backbone_config(cfg)
+    backbones = build_variant_backbones(backbone_cfg, variants, args.checkpoint, device)
+    reference = backbones[UNPRUNED]
+    shape = check_shape(args.shape, reference.stride, type(reference).__name__)
+    full_models = (build_full_models(cfg, variants, backbones, device)
+                   if args.full_model else None)
+    result = dict(
+        config=cfg.filename, backbone=type(reference).__name__, device=str(device),
+        torch_threads=torch.get_num_threads(),
+        settings=dict(shape=list(shape), batch=args.batch, sweep_batch=args.sweep_batch,
+                      warmup=args.warmup, repeats=args.repeats, iters=args.iters),
+        variants=list(variants), pruning=dict(variants))
+    result['main'] = measure(backbones, shape, args.batch, device, args, full_models)
+    print_measurement(result['main'], result['backbone'])
+    result['sweep'] = []
+    for long_side in args.sweep:
+        size = input_shape_for(long_side, shape, reference.stride)
+        point = measure(backbones, size, args.sweep_batch, device, args)
+        point['long_side'] = long_side
+        result['sweep'].append(point)
+        print_measurement(point, f'{result["backbone"]} sweep, long side {long_side}')
+    return result
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    if not MMLogger.check_instance_created('tpmm_benchmark'):
+        MMLogger.get_instance('tpmm_benchmark', log_level='INFO')
+    cfg = load_config(args.config, args.cfg_options)
+    variants = variants_from_overlays(args.pruning)
+    result = run_benchmark(cfg, variants, args)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+    return result
+
+
+if __name__ == '__main__':
+    main()
