@@ -125,8 +125,9 @@ class TrackingDemo:
         (the test runs below evaluate)."""
         iters = self.args.iters
         warmup = max(1, iters // 10)
-        return ['randomness.seed=0', f'train_cfg.max_iters={iters}', f'train_cfg.val_begin={iters + 1}',
-                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={warmup}',
+        return ['randomness.seed=0', f'train_cfg.max_iters={iters}',
+                f'train_cfg.val_begin={iters + 1}', f'default_hooks.checkpoint.interval={iters}',
+                f'param_scheduler.0.end={warmup}',
                 f'param_scheduler.1.begin={warmup}', f'param_scheduler.1.end={iters}',
                 f'param_scheduler.1.T_max={iters - warmup}']
 

@@ -14,16 +14,7 @@ for path in (ROOT, PROJECT):
 
 from projects.classification.spiking_cls import (ClutteredDigits,  # noqa: E402
                                                  SpikingClassifier, split_indices)
-from mmengine.registry import DefaultScope  # noqa: E402
-
 from tpmm.registry import MODELS  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def tpmm_default_scope():
-    """Build in the tpmm scope whatever scope an earlier test (mmdet, mmseg) left."""
-    with DefaultScope.overwrite_default_scope('tpmm'):
-        yield
 
 
 def test_dataset_is_deterministic_with_its_seed_and_has_the_stated_layout():
