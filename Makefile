@@ -1,5 +1,6 @@
 # tpmm: two commands set everything up on a fresh machine.
-#   make demo   install (if needed), make demo data, train, evaluate, print the results table
+#   make demo   install (if needed), make demo data, train, evaluate, print the results tables
+#               (detection + segmentation, then tracking)
 #   make test   install (if needed), run the test suite
 PYTHON := .venv/bin/python
 
@@ -15,6 +16,7 @@ test: setup
 
 demo: setup
 	@$(PYTHON) tools/demo.py
+	@$(PYTHON) tools/demo_tracking.py
 
 clean-venv:
 	rm -rf .venv
