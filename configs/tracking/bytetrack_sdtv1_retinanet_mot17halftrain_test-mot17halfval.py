@@ -10,8 +10,8 @@
 # Data: data/MOT17/train/<seq>/{img1,gt/gt.txt,seqinfo.ini} and the json files from
 #   python tools/dataset_converters/mot2coco_video.py -i data/MOT17 \
 #       -o data/MOT17/annotations --split-train
-# Pruning: --cfg-options model.detector.backbone.pruning.type=IRToP \
-#       model.detector.backbone.pruning.keep_ratio=0.7
+# Pruning: tools/test.py ... --pruning configs/_base_/pruning/irtop_k0.7.py (overlays
+#   reach model.detector.backbone; tune with --cfg-options model.detector.backbone.pruning...)
 # Frame reuse of kept tokens: the *_frame-reuse.py variant (FrameReuseHook is on here and
 # does nothing unless the backbone's pruner is a FrameReusePruner).
 _base_ = [

@@ -3,7 +3,10 @@ import json
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 from PIL import Image
+
+from analysis_common import REPO_ROOT, backbone_config
 
 import benchmark
 import energy
@@ -47,6 +50,14 @@ def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tm
 def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
     with pytest.raises(ValueError, match='stride'):
         benchmark.main([tiny_config, '--shape', '30', '32', '--repeats', '1'])
+
+
+def test_tools_find_a_trackers_detector_backbone():
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'tracking',
+                                   'bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py'))
+    assert backbone_config(cfg)['type'] == cfg.model.detector.backbone.type
+    with pytest.raises(KeyError, match='model.detector.backbone'):
+        backbone_config(Config(dict(model=dict(type='ByteTrack'))))
 
 
 def test_energy_keep_one_equals_unpruned_and_costs_are_configurable(tiny_config, overlay,

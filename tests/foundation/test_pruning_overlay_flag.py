@@ -38,3 +38,19 @@ def test_bad_overlays_are_named(tmp_path):
     wrong.write_text('model = dict(neck=dict(out_channels=3))\n')
     with pytest.raises(ValueError, match='wrong.py'):
         apply_pruning_overlay(task_config(), str(wrong))
+
+
+@pytest.mark.parametrize('overlay', OVERLAYS, ids=osp.basename)
+def test_overlay_reaches_a_trackers_detector_backbone(overlay):
+    tracker = Config(dict(model=dict(type='ByteTrack', detector=task_config().model)))
+    cfg = apply_pruning_overlay(tracker, overlay)
+    expected = Config.fromfile(overlay).model.backbone.pruning.to_dict()
+    expected.pop('_delete_', None)
+    assert cfg.model.detector.backbone.pruning.to_dict() == expected
+    assert 'backbone' not in cfg.model
+
+
+def test_overlay_needs_a_backbone():
+    with pytest.raises(KeyError, match='model.detector.backbone'):
+        apply_pruning_overlay(Config(dict(model=dict(type='ByteTrack'))),
+                              osp.join(ROOT, 'configs/_base_/pruning/none.py'))

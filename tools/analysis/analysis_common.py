@@ -18,6 +18,7 @@ from mmengine.runner import load_checkpoint
 from torch import nn
 
 import tpmm  # noqa: F401  (registers backbones, pruners, scorers)
+from tpmm.engine import backbone_key
 from tpmm.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -41,12 +42,12 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def backbone_config(cfg: Config) -> dict:
-    """``cfg.model.backbone`` as a plain dict (raises if the config has none)."""
-    model = cfg.get('model')
-    if model is None or 'backbone' not in model:
-        raise KeyError(f'config {cfg.filename} has no model.backbone')
-    return copy.deepcopy(model['backbone'].to_dict()
-                         if isinstance(model['backbone'], ConfigDict) else model['backbone'])
+    """The backbone config (``model.backbone``, or a tracker's
+    ``model.detector.backbone``) as a plain dict; raises if there is none."""
+    backbone = cfg
+    for key in backbone_key(cfg).split('.'):
+        backbone = backbone[key]
+    return copy.deepcopy(backbone.to_dict() if isinstance(backbone, ConfigDict) else backbone)
 
 
 def resolve_overlay_path(overlay: str) -> str:
@@ -113,7 +114,7 @@ def build_backbone(backbone_cfg: dict, pruning: Optional[dict] = None,
         backbone = MODELS.build(cfg)
     if checkpoint is not None:
         load_checkpoint(backbone, checkpoint, map_location='cpu', strict=False,
-                        revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')],
+                        revise_keys=[(r'^module\.', ''), (r'^(detector\.)?backbone\.', '')],
                         logger='silent')
     return backbone.eval()
 

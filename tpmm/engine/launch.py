@@ -7,12 +7,26 @@ import torch.distributed as dist
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported for tools)
 
 
+def backbone_key(cfg: Config) -> str:
+    """Dotted key of the backbone to prune: ``model.backbone``, or
+    ``model.detector.backbone`` for trackers that wrap a detector."""
+    model = cfg.get('model') or {}
+    if 'backbone' in model:
+        return 'model.backbone'
+    if 'backbone' in (model.get('detector') or {}):
+        return 'model.detector.backbone'
+    raise KeyError(f'config {cfg.filename} has neither model.backbone nor '
+                   'model.detector.backbone')
+
+
 def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
     """Merge a pruning overlay (``configs/_base_/pruning/*.py``) into ``cfg``.
 
     mmengine refuses two ``_base_`` files that both define ``model``, so an overlay
     cannot sit beside a task config in ``_base_``; this merges it instead (its
-    ``_delete_=True`` replaces the task's pruning settings).
+    ``_delete_=True`` replaces the task's pruning settings). The overlay's
+    ``model.backbone.pruning`` goes to :func:`backbone_key` (a tracker's
+    ``model.detector.backbone``).
     """
     if not osp.isfile(overlay):
         raise FileNotFoundError(f'--pruning: overlay {overlay} not found')
@@ -20,9 +34,7 @@ def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
     backbone = overlay_cfg.get('model', {}).get('backbone', {})
     if set(overlay_cfg.keys()) != {'model'} or set(backbone.keys()) != {'pruning'}:
         raise ValueError(f'--pruning: {overlay} must set only model.backbone.pruning')
-    if 'backbone' not in cfg.get('model', {}):
-        raise KeyError(f'--pruning: the config has no model.backbone to prune')
-    cfg.merge_from_dict(overlay_cfg.to_dict())
+    cfg.merge_from_dict({f'{backbone_key(cfg)}.pruning': backbone['pruning'].to_dict()})
     return cfg
 
 
