@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from pruning_toys import ToyAttentionBlock, ToyBlock
 from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
@@ -105,6 +106,37 @@ def test_spatial_all_silent_input_is_uniform_and_finite():
         assert torch.allclose(scores, torch.full((2, 9), 1 / 9))
 
 
+@pytest.mark.parametrize('hw', [(4, 4), (5, 3), (14, 14)])
+@pytest.mark.parametrize('k', [1, 3, 7])
+def test_spatial_local_means_equal_the_pooling_and_convolution_they_replace(hw, k):
+    x_bar = torch.randn(2, 5, *hw)
+    depthwise = SpatialTokenScorer(kernel_size=k).local_mean(x_bar)
+    pooled = F.avg_pool2d(x_bar, k, stride=1, padding=k // 2, count_include_pad=False)
+    assert torch.allclose(depthwise, pooled, atol=1e-5)
+    reference = SpatialTokenScorer(kernel_size=k, mode='reference').local_mean(x_bar)
+    conv = F.conv2d(x_bar, torch.ones(5, 5, k, k) / k**2, padding=k // 2)
+    assert torch.allclose(reference.expand_as(conv), conv, atol=1e-5)
+
+
+def test_spatial_l2_keeps_a_busy_patch_that_cosine_ranks_last():
+    on, off = [1., 1., 1., 1.], [0., 0., 0., 0.]
+    rows = [[off] * 4, [off, on, on, off], [off, on, on, off], [off] * 4]
+    x = grid_tokens(rows, t=2)
+    patch = {5, 6, 9, 10}
+    l2 = SpatialTokenScorer(metric='l2')(x, (4, 4))[0]
+    cosine = SpatialTokenScorer()(x, (4, 4))[0]
+    assert set(l2.topk(4).indices.tolist()) == patch
+    # cosine: the silent tokens around the patch score highest, the patch lowest
+    assert set(cosine.topk(12).indices.tolist()).isdisjoint(patch)
+
+
+def test_spatial_l2_is_scale_free_and_uniform_on_silence():
+    x = torch.rand(2, 3, 4, 12)
+    scorer = SpatialTokenScorer(metric='l2')
+    assert torch.allclose(scorer(x, (3, 4)), scorer(5 * x, (3, 4)), atol=1e-6)
+    assert torch.allclose(scorer(torch.zeros(1, 2, 3, 9), (3, 3)), torch.full((2, 9), 1 / 9))
+
+
 def test_spatial_needs_the_full_grid():
     with pytest.raises(ValueError, match='hw=\\(3, 3\\)'):
         SpatialTokenScorer()(torch.zeros(1, 1, 2, 8), (3, 3))
@@ -158,6 +190,7 @@ def test_attention_scorer_reads_the_block():
 @pytest.mark.parametrize('cfg,key', [
     (dict(type='SpatialTokenScorer', kernel_size=4), 'kernel_size'),
     (dict(type='SpatialTokenScorer', mode='channels'), 'mode'),
+    (dict(type='SpatialTokenScorer', metric='dot'), 'metric'),
     (dict(type='CombinedTokenScorer', spatial_weight=-1), 'spatial_weight'),
     (dict(type='CombinedTokenScorer', spatial=dict(type='Nope')), 'scorer.spatial.type'),
     (dict(type='RandomTokenScorer', seed='x'), 'seed'),

@@ -9,40 +9,64 @@ from tpmm.registry import MODELS
 from .base_scorer import BaseTokenScorer
 
 
+def box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """Sum of ``x`` (``[..., H, W]``) over each ``k x k`` window, zero padding.
+
+    Two cumulative sums (one per axis), so the cost does not grow with ``k`` and is a
+    few passes over ``x``: much faster on CPU than ``avg_pool2d`` or a convolution.
+    """
+    k, r = kernel_size, kernel_size // 2
+    cumulative = F.pad(x, (r + 1, r)).cumsum(dim=-1)
+    x = cumulative[..., k:] - cumulative[..., :-k]
+    cumulative = F.pad(x, (0, 0, r + 1, r)).cumsum(dim=-2)
+    return cumulative[..., k:, :] - cumulative[..., :-k, :]
+
+
 @MODELS.register_module()
 class SpatialTokenScorer(BaseTokenScorer):
-    """Negative cosine similarity between a token and the mean of its neighbourhood.
+    """How unlike a token is to the mean of its ``k x k`` neighbourhood.
 
-    With ``x_bar = mean_t x`` on the ``H x W`` grid and ``Y`` a local mean of ``x_bar``
-    over a ``k x k`` window, the raw score of a token is ``-cos(x_bar, Y)`` over
-    channels (a token unlike its neighbours is informative), then a softmax over the
-    N tokens.
+    With ``x_bar = mean_t x`` on the ``H x W`` grid and ``Y`` a local mean of ``x_bar``,
+    the raw score of a token compares ``x_bar`` with ``Y`` over channels (``metric``),
+    then a softmax over the N tokens gives the score.
 
     Args:
         kernel_size (int): odd window size ``k`` (3 by default; 7 for QKFormer).
         mode (str): how ``Y`` is computed.
 
             * ``'depthwise'`` (default): per-channel mean of the tokens inside the
-              window (``avg_pool2d``, windows clipped at the border). The cosine is
-              taken with a constant extra channel of value ``eps`` on both vectors,
-              ``(x.y + eps^2) / (sqrt(|x|^2 + eps^2) sqrt(|y|^2 + eps^2))``: it equals
-              the plain cosine for active tokens, and is deterministic when a token
-              or its neighbourhood is silent. A silent token in a silent region is
-              "like its neighbours" (cosine 1, lowest score); a silent token next to
-              active ones scores about 0 (highest).
+              window (windows clipped at the border).
             * ``'reference'``: as the reference implementation, a convolution with a
               ``C x C`` all-ones ``k x k`` kernel divided by ``k^2`` (zero padding), so
-              ``Y`` sums over all channels and is the same in every channel; cosine
-              ``x.y / max(|x| |y|, eps)``. Then the score no longer depends on the
-              neighbours' channels, and a silent token scores 0, the maximum for
-              spike inputs, even inside a silent region.
-        eps (float): see ``mode``.
+              ``Y`` sums over all channels and is the same in every channel. Then the
+              score no longer depends on the neighbours' channels.
+        metric (str): how ``x_bar`` and ``Y`` are compared.
+
+            * ``'cosine'`` (default, the paper's criterion): raw score ``-cos``. In
+              ``'depthwise'`` mode the cosine is taken with a constant extra channel of
+              value ``eps`` on both vectors, ``(x.y + eps^2) / (sqrt(|x|^2 + eps^2)
+              sqrt(|y|^2 + eps^2))``: the plain cosine for active tokens, and
+              deterministic when a token or its neighbourhood is silent. A silent token
+              in a silent region is "like its neighbours" (cosine 1, lowest score); a
+              silent token next to active ones scores about 0 (highest). In
+              ``'reference'`` mode ``x.y / max(|x| |y|, eps)``: a silent token scores
+              0, the maximum for spike inputs, even inside a silent region.
+            * ``'l2'``: raw score ``|x_bar - Y|`` divided by the sample's mean token
+              norm ``mean_n |x_bar_n|`` (scale-free). On non-negative spike features the
+              cosine measures how *dense* a token is relative to its window, and the
+              loudest token of a window sets the window mean's direction, so busy
+              foreground tokens get the lowest cosine score and silent background
+              next to them the highest; the distance does not invert that
+              (``projects/classification/README.md``).
+        eps (float): see ``metric``.
     """
 
     needs_grid = True
     modes = ('depthwise', 'reference')
+    metrics = ('cosine', 'l2')
 
-    def __init__(self, kernel_size: int = 3, mode: str = 'depthwise', eps: float = 1e-6):
+    def __init__(self, kernel_size: int = 3, mode: str = 'depthwise',
+                 metric: str = 'cosine', eps: float = 1e-6):
         super().__init__()
         if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f'SpatialTokenScorer kernel_size must be a positive odd '
@@ -50,21 +74,24 @@ class SpatialTokenScorer(BaseTokenScorer):
         if mode not in self.modes:
             raise ValueError(f'SpatialTokenScorer mode must be one of {self.modes}, '
                              f'got mode={mode!r}')
+        if metric not in self.metrics:
+            raise ValueError(f'SpatialTokenScorer metric must be one of {self.metrics}, '
+                             f'got metric={metric!r}')
         if not eps > 0:
             raise ValueError(f'SpatialTokenScorer eps must be > 0, got eps={eps!r}')
         self.kernel_size = kernel_size
         self.mode = mode
+        self.metric = metric
         self.eps = float(eps)
 
     def local_mean(self, x_bar: torch.Tensor) -> torch.Tensor:
-        """``x_bar``: ``[B, C, H, W]`` -> neighbourhood mean ``Y`` ``[B, C, H, W]``."""
+        """``x_bar``: ``[B, C, H, W]`` -> neighbourhood mean ``Y`` (``[B, C, H, W]``;
+        ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
         k = self.kernel_size
-        if self.mode == 'depthwise':
-            return F.avg_pool2d(x_bar, k, stride=1, padding=k // 2,
-                                count_include_pad=False)
-        channels = x_bar.shape[1]
-        weight = x_bar.new_ones(channels, channels, k, k) / (k * k)
-        return F.conv2d(x_bar, weight, padding=k // 2)
+        if self.mode == 'reference':
+            return box_sum(x_bar.sum(dim=1, keepdim=True), k) / (k * k)
+        window_sizes = box_sum(x_bar.new_ones(x_bar.shape[-2:]), k)
+        return box_sum(x_bar, k) / window_sizes
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 block: Optional[nn.Module] = None) -> torch.Tensor:
@@ -72,13 +99,19 @@ class SpatialTokenScorer(BaseTokenScorer):
         self.check_input(x, hw, name=type(self).__name__)
         _, b, c, n = x.shape
         x_bar = x.float().mean(dim=0)  # [B, C, N]
-        y = self.local_mean(x_bar.reshape(b, c, hw[0], hw[1])).reshape(b, c, n)
-        dot = (x_bar * y).sum(dim=1)
+        y = self.local_mean(x_bar.reshape(b, c, hw[0], hw[1])).reshape(b, -1, n)
+        if self.metric == 'l2':
+            distance = (x_bar - y).pow(2).sum(dim=1).sqrt()
+            scale = x_bar.pow(2).sum(dim=1).sqrt().mean(dim=-1, keepdim=True)
+            return (distance / (scale + self.eps)).softmax(dim=-1)
         sq_x = x_bar.pow(2).sum(dim=1)
-        sq_y = y.pow(2).sum(dim=1)
-        if self.mode == 'depthwise':
+        if self.mode == 'reference':  # y is the same in every channel
+            y = y[:, 0]
+            dot = x_bar.sum(dim=1) * y
+            cos = dot / (sq_x.sqrt() * (c * y.pow(2)).sqrt()).clamp_min(self.eps)
+        else:
+            dot = (x_bar * y).sum(dim=1)
+            sq_y = y.pow(2).sum(dim=1)
             eps2 = self.eps**2
             cos = (dot + eps2) / ((sq_x + eps2).sqrt() * (sq_y + eps2).sqrt())
-        else:
-            cos = dot / (sq_x.sqrt() * sq_y.sqrt()).clamp_min(self.eps)
         return (-cos).softmax(dim=-1)
