@@ -13,7 +13,8 @@ import energy
 import vis_tokens
 
 MEASUREMENT_KEYS = {'images_per_s', 'backbone_gflops', 'flops_ratio', 'speedup',
-                    'speedup_vs_bound', 'kept_tokens', 'overhead'}
+                    'speedup_vs_bound', 'kept_tokens', 'overhead', 'block_time_share',
+                    'block_speedup'}
 OVERHEAD_KEYS = {'pruner_ms', 'block_ms', 'overhead_ms', 'scoring_ms', 'gather_restore_ms',
                  'backbone_ms', 'overhead_share', 'scoring_share'}
 
@@ -41,6 +42,9 @@ def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tm
     assert pruned['speedup_vs_bound'] == pytest.approx(
         pruned['speedup'] / pruned['flops_ratio'])
     assert pruned['kept_tokens'] and all(k < n for k, n in pruned['kept_tokens'].values())
+    assert base['block_speedup'] == 1.0 and 0 < pruned['block_time_share'] < 1
+    assert pruned['block_speedup'] == pytest.approx(
+        base['overhead']['block_ms'] / pruned['overhead']['block_ms'])
     assert [p['long_side'] for p in result['sweep']] == [32, 64]
     assert result['sweep'][1]['shape'] == [64, 64] and result['sweep'][1]['batch'] == 1
     small, large = (p['results']['unpruned']['backbone_gflops'] for p in result['sweep'])

@@ -34,6 +34,8 @@ JSON keys (``--out``)::
         flops_ratio                # unpruned FLOPs / this variant's FLOPs (the bound)
         speedup                    # median images/s / unpruned median images/s
         speedup_vs_bound           # speedup / flops_ratio (1.0 = all of the bound)
+        block_time_share           # share of backbone time spent in the prunable blocks
+        block_speedup              # unpruned block time / this variant's block time
         kept_tokens: {block: [K, N]}   # tokens run by each pruned block / grid size
         overhead: {pruner_ms, block_ms, overhead_ms, scoring_ms, gather_restore_ms,
                    backbone_ms, overhead_share, scoring_share}   # per forward
@@ -218,6 +220,9 @@ def measure(backbones, shape, batch, device, args, full_models=None) -> dict:
         result['speedup'] = (result['images_per_s']['median'] /
                              base['images_per_s']['median'])
         result['speedup_vs_bound'] = result['speedup'] / result['flops_ratio']
+        overhead = result['overhead']
+        result['block_time_share'] = overhead['block_ms'] / overhead['backbone_ms']
+        result['block_speedup'] = base['overhead']['block_ms'] / overhead['block_ms']
     return dict(shape=list(shape), batch=batch, results=results)
 
 
@@ -234,7 +239,7 @@ class CallableModule(nn.Module):
 
 def print_measurement(measurement: dict, title: str) -> str:
     headers = ['variant', 'img/s', 'IQR/med', 'GFLOPs', 'FLOPs bound', 'speedup',
-               'speedup/bound', 'overhead %', 'scoring %']
+               'speedup/bound', 'overhead %', 'scoring %', 'blocks % time', 'block speedup']
     with_model = all('full_model' in r for r in measurement['results'].values())
     if with_model:
         headers += ['model img/s', 'model GFLOPs', 'model call']
@@ -243,7 +248,8 @@ def print_measurement(measurement: dict, title: str) -> str:
         rows.append([name, r['images_per_s']['median'], r['images_per_s']['rel_iqr'],
                      r['backbone_gflops'], r['flops_ratio'], r['speedup'],
                      r['speedup_vs_bound'], 100 * r['overhead']['overhead_share'],
-                     100 * r['overhead']['scoring_share']])
+                     100 * r['overhead']['scoring_share'], 100 * r['block_time_share'],
+                     r['block_speedup']])
         if with_model:
             model = r['full_model']
             rows[-1] += [model['images_per_s']['median'], model['gflops'], model['call']]
