@@ -51,6 +51,19 @@ def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tm
     assert large > 3 * small  # 4x the pixels
 
 
+def test_benchmark_times_a_training_step_per_variant(tiny_config, overlay):
+    half = overlay('irtop_half', type='IRToP', keep_ratio=0.5)
+    result = benchmark.main([tiny_config, '--pruning', half, '--shape', '32', '32',
+                             '--batch', '2', '--warmup', '0', '--repeats', '2', '--iters', '1',
+                             '--train-step'])
+    assert result['settings']['train_step'] is True
+    base, pruned = (result['main']['results'][v]['train_step'] for v in result['variants'])
+    assert base['speedup'] == 1.0 and base['peak_memory_mb'] is None  # CPU: no peak memory
+    assert pruned['images_per_s']['median'] > 0 and len(pruned['images_per_s']['samples']) == 2
+    assert pruned['speedup'] == pytest.approx(
+        pruned['images_per_s']['median'] / base['images_per_s']['median'])
+
+
 def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
     with pytest.raises(ValueError, match='stride'):
         benchmark.main([tiny_config, '--shape', '30', '32', '--repeats', '1'])

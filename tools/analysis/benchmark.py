@@ -16,12 +16,14 @@ summarised by median and spread over the rounds.
 FLOPs are counted on a real forward (batch 1) with the pruner active
 (:func:`tpmm.evaluation.count_flops`), so gathered / merged token counts show up.
 The pruner's own cost (scoring, top-k, gather, restore, merge) is timed in a separate
-pass with :class:`tpmm.evaluation.PruningOverheadTimer`.
+pass with :class:`tpmm.evaluation.PruningOverheadTimer`. ``--train-step`` also times a
+training step (forward in train mode, backward of the mean of the outputs), the cost
+of fine-tuning with pruning active.
 
 JSON keys (``--out``)::
 
     config, backbone, device, torch_threads
-    settings: {shape [H, W], batch, sweep_batch, warmup, repeats, iters}
+    settings: {shape [H, W], batch, sweep_batch, warmup, repeats, iters, train_step}
     variants: ordered list of variant names ("unpruned" first)
     pruning: {variant: pruning dict or null}
     main: one measurement (below) at --shape / --batch
@@ -40,6 +42,8 @@ JSON keys (``--out``)::
         overhead: {pruner_ms, block_ms, overhead_ms, scoring_ms, gather_restore_ms,
                    backbone_ms, overhead_share, scoring_share}   # per forward
         full_model: {images_per_s, gflops, call}   # with --full-model only
+        train_step: {images_per_s, speedup, peak_memory_mb}   # with --train-step only
+                                   # (peak memory: CUDA only, else null)
       }}}
 """
 import argparse
@@ -78,6 +82,8 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=2, help='forwards per timed round')
     parser.add_argument('--full-model', action='store_true',
                         help='also time and count the whole model (backbone + neck + head)')
+    parser.add_argument('--train-step', action='store_true',
+                        help='also time a training step (forward + backward) per variant')
     parser.add_argument('--checkpoint', help='weights (full model or backbone)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -108,10 +114,11 @@ def summarize(samples: Sequence[float]) -> Dict[str, float]:
 
 def time_interleaved(calls: 'OrderedDict[str, Callable[[], object]]', num_images: int,
                      device: torch.device, warmup: int, repeats: int,
-                     iters: int) -> Dict[str, List[float]]:
-    """Images/s of each call per round; rounds visit the calls in a rotating order."""
+                     iters: int, grad: bool = False) -> Dict[str, List[float]]:
+    """Images/s of each call per round; rounds visit the calls in a rotating order.
+    ``grad=False`` runs the calls under ``torch.no_grad()``."""
     names = list(calls)
-    with torch.no_grad():
+    with torch.set_grad_enabled(grad):
         for name in names:
             for _ in range(warmup):
                 calls[name]()
@@ -126,6 +133,39 @@ def time_interleaved(calls: 'OrderedDict[str, Callable[[], object]]', num_images
                 synchronize(device)
                 samples[name].append(num_images * iters / (time.perf_counter() - start))
     return samples
+
+
+def training_step(backbone: nn.Module, inputs: torch.Tensor) -> None:
+    """Forward in train mode and backward of the mean of every output tensor."""
+    outputs = backbone(inputs)
+    tensors = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+    sum(t.float().mean() for t in tensors).backward()
+    backbone.zero_grad(set_to_none=True)
+
+
+def measure_training(backbones, inputs: torch.Tensor, device: torch.device,
+                     args) -> Dict[str, dict]:
+    """``{variant: {images_per_s, peak_memory_mb}}`` of :func:`training_step`; the
+    backbones are back in eval mode afterwards."""
+    for backbone in backbones.values():
+        backbone.train()
+    try:
+        samples = time_interleaved(
+            OrderedDict((name, (lambda b=b: training_step(b, inputs)))
+                        for name, b in backbones.items()),
+            inputs.shape[0], device, args.warmup, args.repeats, args.iters, grad=True)
+        results = OrderedDict()
+        for name, backbone in backbones.items():
+            peak = None
+            if device.type == 'cuda':
+                torch.cuda.reset_peak_memory_stats(device)
+                training_step(backbone, inputs)
+                peak = torch.cuda.max_memory_allocated(device) / 2**20
+            results[name] = dict(images_per_s=summarize(samples[name]), peak_memory_mb=peak)
+    finally:
+        for backbone in backbones.values():
+            backbone.eval()
+    return results
 
 
 def measure_overhead(backbone: nn.Module, inputs: torch.Tensor, device: torch.device,
@@ -214,8 +254,14 @@ def measure(backbones, shape, batch, device, args, full_models=None) -> dict:
             results[name]['full_model'] = dict(
                 images_per_s=summarize(full_samples[name]), gflops=gflops,
                 call=call_names[name])
+    if args.train_step:
+        for name, train in measure_training(backbones, inputs, device, args).items():
+            results[name]['train_step'] = train
     base = results[UNPRUNED]
     for result in results.values():
+        if 'train_step' in result:
+            result['train_step']['speedup'] = (result['train_step']['images_per_s']['median'] /
+                                               base['train_step']['images_per_s']['median'])
         result['flops_ratio'] = base['backbone_gflops'] / result['backbone_gflops']
         result['speedup'] = (result['images_per_s']['median'] /
                              base['images_per_s']['median'])
@@ -243,6 +289,9 @@ def print_measurement(measurement: dict, title: str) -> str:
     with_model = all('full_model' in r for r in measurement['results'].values())
     if with_model:
         headers += ['model img/s', 'model GFLOPs', 'model call']
+    with_train = all('train_step' in r for r in measurement['results'].values())
+    if with_train:
+        headers += ['train img/s', 'train speedup']
     rows = []
     for name, r in measurement['results'].items():
         rows.append([name, r['images_per_s']['median'], r['images_per_s']['rel_iqr'],
@@ -253,6 +302,8 @@ def print_measurement(measurement: dict, title: str) -> str:
         if with_model:
             model = r['full_model']
             rows[-1] += [model['images_per_s']['median'], model['gflops'], model['call']]
+        if with_train:
+            rows[-1] += [r['train_step']['images_per_s']['median'], r['train_step']['speedup']]
     shape = measurement['shape']
     return print_table(f'{title}: {shape[0]}x{shape[1]}, batch {measurement["batch"]}',
                        headers, rows)
@@ -271,7 +322,8 @@ def run_benchmark(cfg, variants, args) -> dict:
         config=cfg.filename, backbone=type(reference).__name__, device=str(device),
         torch_threads=torch.get_num_threads(),
         settings=dict(shape=list(shape), batch=args.batch, sweep_batch=args.sweep_batch,
-                      warmup=args.warmup, repeats=args.repeats, iters=args.iters),
+                      warmup=args.warmup, repeats=args.repeats, iters=args.iters,
+                      train_step=args.train_step),
         variants=list(variants), pruning=dict(variants))
     result['main'] = measure(backbones, shape, args.batch, device, args, full_models)
     print_measurement(result['main'], result['backbone'])
