@@ -1,4 +1,5 @@
 """projects/classification: the cluttered-digits data, the classifier, train + sweep."""
+import json
 import os.path as osp
 import sys
 
@@ -114,11 +115,21 @@ def test_train_finetune_and_sweep_write_the_study_outputs(tmp_path, restore_defa
     assert 0 <= r['curves']['IRToP'][1]['fg_recall'] <= 1
     assert r['curves']['ToMe'][1]['fg_recall'] is None
     assert r['finetuned']['keep_ratio'] == 0.5
-    assert set(r['matched']) == {'0.3', '0.5'} and set(r['targets']) == {
-        'irtop_loss_le_1pt', 'irtop_beats_baselines_by_1pt'}
+    assert set(r['matched']) == {f'{x:g}' for x in sweep.REDUCTIONS}
+    assert set(r['targets']) == {f'{m}_{t}' for m in sweep.IRTOP_METHODS
+                                 for t in ('loss_le_1pt', 'beats_baselines_by_1pt')}
     for name in ('sweep.json', 'results.md', 'accuracy_vs_gflops.png'):
         assert (out_dir / name).is_file()
     assert '| sdt_v1 |' in (out_dir / 'results.md').read_text()
+    # the report can be rewritten from the saved JSON alone
+    (out_dir / 'results.md').unlink()
+    rendered = sweep.main(['--render-only', '--out-dir', str(out_dir)])
+    assert rendered['sdt_v1']['curves'] == json.loads(json.dumps(r['curves']))
+    assert (out_dir / 'results.md').is_file()
+    saved = json.loads((out_dir / 'sweep.json').read_text())
+    assert saved['settings']['render_only'] is False  # the sweep's own settings are kept
+    with pytest.raises(FileNotFoundError, match='sweep.json'):
+        sweep.main(['--render-only', '--out-dir', str(tmp_path / 'nothing')])
 
 
 def test_matched_flops_interpolation():
@@ -128,3 +139,17 @@ def test_matched_flops_interpolation():
     assert sweep.interpolate(curve, 0.6) == pytest.approx(76.0)
     assert sweep.interpolate(curve, 1.0) == 90.0
     assert sweep.interpolate(curve, 0.4) is None
+
+
+def test_efficiency_writes_rows_checked_against_the_targets(tmp_path, restore_default_scope):
+    import efficiency
+    efficiency.main(['--models', 'sdt_v1', '--sweep-models', 'sdt_v1', '--shape', '32', '32',
+                     '--batch', '1', '--keep', '0.5', '--sweep', '32', '--repeats', '1',
+                     '--out-dir', str(tmp_path)])
+    table = (tmp_path / 'efficiency.md').read_text()
+    rows = [line for line in table.splitlines() if line.startswith('| sdt_v1 |')]
+    assert len(rows) == 2  # the main measurement and the one sweep point
+    assert [len(row.split('|')) - 2 for row in rows] == [10, 11]  # table columns
+    assert rows[0].count(' ok') + rows[0].count(' MISS') == 2  # both targets checked
+    saved = json.loads((tmp_path / 'benchmark_sdt_v1.json').read_text())
+    assert saved['variants'] == ['unpruned', 'irtop_k0.5']
