@@ -11,7 +11,7 @@ WORK=${WORK_ROOT:-work_dirs/cls_digits}
 OUT=projects/classification/results
 CFG=projects/classification/configs
 
-declare -A EPOCHS=([spikformer]=6 [sdt_v1]=6 [qkformer]=6 [sdt_v2]=4 [sdt_v3]=4)
+declare -A EPOCHS=([spikformer]=6 [sdt_v1]=6 [qkformer]=6 [sdt_v2]=10 [sdt_v3]=10)
 for m in spikformer sdt_v1 qkformer sdt_v2 sdt_v3; do
   $PY projects/classification/train.py $CFG/${m}_digits.py --epochs ${EPOCHS[$m]} \
     --work-dir $WORK/${m}_digits
@@ -22,19 +22,22 @@ for m in spikformer sdt_v1 qkformer sdt_v2 sdt_v3; do
     --finetune-from "$(cat $WORK/${m}_digits/last_checkpoint)" --epochs 1 --lr 1e-3 \
     --work-dir $WORK/${m}_digits_unpruned_ft  # control: the extra epoch, unpruned
 done
-$PY projects/classification/sweep.py --work-root $WORK --ratios 0.7 0.5 0.3 \
+$PY projects/classification/sweep.py --work-root $WORK --ratios 0.7 0.5 0.3 0.15 \
   --test-placements 2 --out-dir $OUT
 $PY projects/classification/efficiency.py --shape 224 224 --batch 8 --keep 0.7 0.5 \
-  --sweep 224 512 1024 --sweep-models sdt_v1 --out-dir $OUT
-$PY tools/analysis/energy.py $CFG/sdt_v1_digits.py --pruning irtop_k0.7 irtop_k0.5 \
+  --sweep 224 512 1024 --sweep-models sdt_v1-8-384 --out-dir $OUT
+$PY tools/analysis/benchmark.py configs/detection/mask-rcnn_sdtv1-8-384_fpn_1x_coco.py \
+  --pruning irtop_k0.7 irtop_k0.5 --shape 224 224 --batch 4 --repeats 5 --iters 1 \
+  --train-step --cfg-options model.backbone.T=1 --out $OUT/train_step_sdt_v1-8-384.json
+$PY tools/analysis/energy.py $CFG/sdt_v1_digits.py --pruning irtop_k0.7 irtop_k0.5 irtop_l2_k0.5 \
   --checkpoint "$(cat $WORK/sdt_v1_digits/last_checkpoint)" --shape 224 224 \
   --image astronaut coffee chelsea --out $OUT/energy_sdt_v1.json
 $PY projects/classification/save_samples.py --num 4 --out-dir $WORK/samples
 for m in sdt_v1 qkformer; do
   $PY tools/analysis/vis_tokens.py $CFG/${m}_digits.py --images $WORK/samples \
     --checkpoint "$(cat $WORK/${m}_digits/last_checkpoint)" --shape 64 64 \
-    --keep-ratio 0.5 --panel-size 128 --out-dir $OUT/vis_${m}_digits
+    --keep-ratio 0.5 --pruning irtop_l2_k0.5 --panel-size 128 --out-dir $OUT/vis_${m}_digits
 done
 $PY tools/analysis/vis_tokens.py $CFG/sdt_v1_digits.py --images astronaut coffee chelsea \
   --checkpoint "$(cat $WORK/sdt_v1_digits/last_checkpoint)" --shape 224 224 \
-  --keep-ratio 0.5 --panel-size 160 --out-dir $OUT/vis_sdt_v1_photos
+  --keep-ratio 0.5 --pruning irtop_l2_k0.5 --panel-size 160 --out-dir $OUT/vis_sdt_v1_photos
