@@ -24,6 +24,9 @@ for m in spikformer sdt_v1 qkformer sdt_v2 sdt_v3; do
 done
 $PY projects/classification/sweep.py --work-root $WORK --ratios 0.7 0.5 0.3 0.15 \
   --test-placements 2 --out-dir $OUT
+# timings: keep glibc from handing large activations back to the OS after every forward
+# (the page faults would inflate the unpruned stem's CPU time; see the project README)
+export MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184
 $PY projects/classification/efficiency.py --shape 224 224 --batch 8 --keep 0.7 0.5 \
   --sweep 224 512 1024 --sweep-models sdt_v1-8-384 --out-dir $OUT
 $PY tools/analysis/benchmark.py configs/detection/mask-rcnn_sdtv1-8-384_fpn_1x_coco.py \

@@ -49,6 +49,8 @@ JSON keys (``--out``)::
 import argparse
 import copy
 import json
+import os
+import sys
 import time
 from collections import OrderedDict
 from typing import Callable, Dict, List, Sequence, Tuple
@@ -341,6 +343,13 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if not MMLogger.check_instance_created('tpmm_benchmark'):
         MMLogger.get_instance('tpmm_benchmark', log_level='INFO')
+    if (args.device == 'cpu' and sys.platform.startswith('linux')
+            and 'MALLOC_MMAP_THRESHOLD_' not in os.environ):
+        MMLogger.get_current_instance().warning(
+            'CPU timing with glibc defaults: large activations are unmapped after every '
+            'forward and page-faulted back in, which inflates the unpruned layers\' time; '
+            'for steadier numbers set MALLOC_MMAP_THRESHOLD_=17179869184 '
+            'MALLOC_TRIM_THRESHOLD_=17179869184 (README, "Measuring")')
     cfg = load_config(args.config, args.cfg_options)
     variants = variants_from_overlays(args.pruning)
     result = run_benchmark(cfg, variants, args)
