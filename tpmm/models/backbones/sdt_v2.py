@@ -1,50 +1,16 @@
 """Meta-SpikeFormer (Spike-Driven Transformer V2) backbone."""
 from functools import partial
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
-import torch
 from spikingjelly.activation_based import neuron
-from torch import nn
 
 from tpmm.registry import MODELS
-from ..layers import MetaSpikeFormerBlock, MSConvBlock, MSDownsample, run_prunable_stage
-from .arch_presets import resolve_arch
-from .base_spiking_backbone import BaseSpikingBackbone
-
-
-def check_meta_arch(settings: dict, owner: str) -> None:
-    """Validate the settings of a Meta-SpikeFormer-family arch (``embed_dims``,
-    ``depths``, ``num_heads``, ``mlp_ratio``); raise naming the offending key."""
-    dims, depths = settings['embed_dims'], settings['depths']
-    heads, ratio = settings['num_heads'], settings['mlp_ratio']
-
-    def positive_ints(value, count):
-        return (isinstance(value, (list, tuple)) and len(value) == count
-                and all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                        for v in value))
-
-    if not positive_ints(dims, 4) or dims[0] % 2:
-        raise ValueError(f'{owner}: embed_dims must be 4 positive integers, the first '
-                         f'even (the stem has embed_dims[0] / 2 channels), got {dims!r}')
-    if not positive_ints(depths, 4):
-        raise ValueError(f'{owner}: depths must be 4 positive integers, got {depths!r}')
-    if not positive_ints([heads], 1) or dims[2] % heads or dims[3] % heads:
-        raise ValueError(f'{owner}: num_heads must be a positive integer dividing '
-                         f'embed_dims[2] and embed_dims[3] ({dims[2]}, {dims[3]}), '
-                         f'got {heads!r}')
-    if not positive_ints([ratio], 1):
-        raise ValueError(f'{owner}: mlp_ratio must be a positive integer, got {ratio!r}')
-
-
-def check_last_stage_stride(last_stage_stride, owner: str) -> None:
-    """Raise unless ``last_stage_stride`` is 1 or 2."""
-    if type(last_stage_stride) is not int or last_stage_stride not in (1, 2):
-        raise ValueError(f'{owner}: last_stage_stride must be 2 (strides 4/8/16/32) or 1 '
-                         f'(the reference classifier, 4/8/16/16), got {last_stage_stride!r}')
+from ..layers import MetaSpikeFormerBlock, MSConvBlock
+from .meta_spikeformer import MetaSpikeFormerBackbone
 
 
 @MODELS.register_module()
-class SDTV2(BaseSpikingBackbone):
+class SDTV2(MetaSpikeFormerBackbone):
     """Meta-SpikeFormer (SDT-V2; Yao et al., "Spike-driven Transformer V2: Meta Spiking
     Neural Network Architecture Inspiring the Design of Next-generation Neuromorphic
     Chips", ICLR 2024), after BICLab/Spike-Driven-Transformer-V2.
@@ -96,7 +62,9 @@ class SDTV2(BaseSpikingBackbone):
     Outputs: ``out_type='featmap'``: the levels in ``out_indices`` as
     ``[B, C_i, H / s_i, W / s_i]`` (mean over T; ``time_reduce='none'`` keeps T);
     ``out_type='pooled'``: ``([B, C_3],)``, what the reference classifier head reads
-    (:meth:`pool`). ``self.out_channels``: ``C_i`` of every level.
+    (:meth:`pool`: ``LIF(mean_N x)`` averaged over T; the reference head is linear and
+    averages its logits over T, so ``head(pool(x))`` equals its output).
+    ``self.out_channels``: ``C_i`` of every level.
 
     Args:
         arch (str | dict): preset name or custom dict, see above.
@@ -117,8 +85,8 @@ class SDTV2(BaseSpikingBackbone):
         'toy': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
                     mlp_ratio=4),
     }
-    stride = 32
-    num_levels = 4
+    conv_block = MSConvBlock
+    transformer_block = MetaSpikeFormerBlock
 
     def __init__(self,
                  arch: Union[str, dict] = '8-512',
@@ -130,49 +98,6 @@ class SDTV2(BaseSpikingBackbone):
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(T, out_type, out_indices, time_reduce, init_cfg)
-        settings = resolve_arch(arch, self.arch_zoo, 'SDTV2')
-        check_meta_arch(settings, 'SDTV2')
-        check_last_stage_stride(last_stage_stride, 'SDTV2')
-        self.stride = 16 * last_stage_stride
-        dims, depths = list(settings['embed_dims']), list(settings['depths'])
-        heads, ratio = settings['num_heads'], settings['mlp_ratio']
         lif = partial(neuron.LIFNode, tau=2.0, detach_reset=True, step_mode='m')
-
-        self.stem_conv = MSDownsample(in_channels, dims[0] // 2, 7, 2, 3)
-        self.stem_block = MSConvBlock(dims[0] // 2, ratio, lif)
-        in_dims = [dims[0] // 2] + dims[:3]
-        strides = (2, 2, 2, last_stage_stride)
-        self.downsamples = nn.ModuleList(
-            MSDownsample(in_dims[i], dims[i], 3, strides[i], 1, lif) for i in range(4))
-        self.stages = nn.ModuleList(
-            [nn.ModuleList(MSConvBlock(dims[i], ratio, lif) for _ in range(depths[i]))
-             for i in (0, 1)]
-            + [nn.ModuleList(MetaSpikeFormerBlock(dims[i], heads, ratio, lif)
-                             for _ in range(depths[i])) for i in (2, 3)])
-        self.pool_neuron = lif()
-        self.embed_dims, self.depths = dims, depths
-        self.out_channels = list(dims)
-        self.check_out_indices()
-        self.build_pruning(pruning, depths[2] + depths[3])
-
-    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        """``[T, B, C_in, H, W]`` -> 4 levels ``[T, B, C_i, H / s_i, W / s_i]``."""
-        x = self.stem_block(self.stem_conv(x))
-        levels, first_block = [], 0
-        for i, (downsample, blocks) in enumerate(zip(self.downsamples, self.stages)):
-            x = downsample(x)
-            if i < 2:
-                for block in blocks:
-                    x = block(x)
-            else:
-                x = run_prunable_stage(self.pruner, blocks, x, first_block)
-                first_block += len(blocks)
-            levels.append(x)
-        return levels
-
-    def pool(self, x: torch.Tensor) -> torch.Tensor:
-        """Last level ``[T, B, C, H, W]`` -> ``[B, C]``: spikes of the token mean
-        (``LIF(mean_N x)``), averaged over T. The reference head is linear and averages
-        its logits over T, so ``head(pool(x))`` equals its output."""
-        return self.pool_neuron(x.flatten(3).mean(-1)).mean(0)
+        super().__init__(arch, T, in_channels, last_stage_stride, out_type, out_indices,
+                         time_reduce, pruning, init_cfg, neuron=lif, pool_neuron=lif())

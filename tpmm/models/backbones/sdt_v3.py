@@ -1,20 +1,14 @@
 """E-SpikeFormer (Spike-Driven Transformer V3) backbone."""
 from functools import partial
-from typing import List, Optional, Sequence, Union
-
-import torch
-from torch import nn
+from typing import Optional, Sequence, Union
 
 from tpmm.registry import MODELS
-from ..layers import (ESpikeFormerBlock, IntegerLIFNode, MSConvBlock, MSDownsample,
-                      run_prunable_stage)
-from .arch_presets import resolve_arch
-from .base_spiking_backbone import BaseSpikingBackbone
-from .sdt_v2 import check_last_stage_stride, check_meta_arch
+from ..layers import ESpikeFormerBlock, IntegerLIFNode, MSConvBlock
+from .meta_spikeformer import MetaSpikeFormerBackbone
 
 
 @MODELS.register_module()
-class SDTV3(BaseSpikingBackbone):
+class SDTV3(MetaSpikeFormerBackbone):
     """E-SpikeFormer (SDT-V3; Yao et al., "Scaling Spike-driven Transformer with
     Efficient Spike Firing Approximation Training", TPAMI 2025), after
     BICLab/Spike-Driven-Transformer-V3 (``SDT_V3/Classification/Model_Base``).
@@ -79,8 +73,8 @@ class SDTV3(BaseSpikingBackbone):
         'toy': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
                     mlp_ratio=4),
     }
-    stride = 32
-    num_levels = 4
+    conv_block = staticmethod(partial(MSConvBlock, spiking_dw=True))
+    transformer_block = ESpikeFormerBlock
 
     def __init__(self,
                  arch: Union[str, dict] = 'l',
@@ -93,49 +87,8 @@ class SDTV3(BaseSpikingBackbone):
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(T, out_type, out_indices, time_reduce, init_cfg)
-        settings = resolve_arch(arch, self.arch_zoo, 'SDTV3')
-        check_meta_arch(settings, 'SDTV3')
-        check_last_stage_stride(last_stage_stride, 'SDTV3')
-        self.stride = 16 * last_stage_stride
-        dims, depths = list(settings['embed_dims']), list(settings['depths'])
-        heads, ratio = settings['num_heads'], settings['mlp_ratio']
-        ilif = partial(IntegerLIFNode, max_spike)
+        super().__init__(arch, T, in_channels, last_stage_stride, out_type, out_indices,
+                         time_reduce, pruning, init_cfg,
+                         neuron=partial(IntegerLIFNode, max_spike),
+                         pool_neuron=IntegerLIFNode(max_spike, normalize=False))
         self.max_spike = max_spike
-
-        self.stem_conv = MSDownsample(in_channels, dims[0] // 2, 7, 2, 3)
-        self.stem_block = MSConvBlock(dims[0] // 2, ratio, ilif, spiking_dw=True)
-        in_dims = [dims[0] // 2] + dims[:3]
-        strides = (2, 2, 2, last_stage_stride)
-        self.downsamples = nn.ModuleList(
-            MSDownsample(in_dims[i], dims[i], 3, strides[i], 1, ilif) for i in range(4))
-        self.stages = nn.ModuleList(
-            [nn.ModuleList(MSConvBlock(dims[i], ratio, ilif, spiking_dw=True)
-                           for _ in range(depths[i])) for i in (0, 1)]
-            + [nn.ModuleList(ESpikeFormerBlock(dims[i], heads, ratio, ilif)
-                             for _ in range(depths[i])) for i in (2, 3)])
-        self.pool_neuron = IntegerLIFNode(max_spike, normalize=False)
-        self.embed_dims, self.depths = dims, depths
-        self.out_channels = list(dims)
-        self.check_out_indices()
-        self.build_pruning(pruning, depths[2] + depths[3])
-
-    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        """``[T, B, C_in, H, W]`` -> 4 levels ``[T, B, C_i, H / s_i, W / s_i]``."""
-        x = self.stem_block(self.stem_conv(x))
-        levels, first_block = [], 0
-        for i, (downsample, blocks) in enumerate(zip(self.downsamples, self.stages)):
-            x = downsample(x)
-            if i < 2:
-                for block in blocks:
-                    x = block(x)
-            else:
-                x = run_prunable_stage(self.pruner, blocks, x, first_block)
-                first_block += len(blocks)
-            levels.append(x)
-        return levels
-
-    def pool(self, x: torch.Tensor) -> torch.Tensor:
-        """Last level ``[T, B, C, H, W]`` -> ``[B, C]``: I-LIF spike counts of the token
-        mean, averaged over T (the reference head's input)."""
-        return self.pool_neuron(x.flatten(3).mean(-1)).mean(0)

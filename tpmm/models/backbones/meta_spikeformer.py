@@ -1,0 +1,115 @@
+"""The Meta-SpikeFormer layout shared by SDT-V2 and SDT-V3."""
+from typing import Callable, List, Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+from ..layers import MSDownsample, run_prunable_stage
+from .arch_presets import resolve_arch
+from .base_spiking_backbone import BaseSpikingBackbone
+
+
+def check_meta_arch(settings: dict, owner: str) -> None:
+    """Validate the settings of a Meta-SpikeFormer-family arch (``embed_dims``,
+    ``depths``, ``num_heads``, ``mlp_ratio``); raise naming the offending key."""
+    dims, depths = settings['embed_dims'], settings['depths']
+    heads, ratio = settings['num_heads'], settings['mlp_ratio']
+
+    def positive_ints(value, count):
+        return (isinstance(value, (list, tuple)) and len(value) == count
+                and all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                        for v in value))
+
+    if not positive_ints(dims, 4) or dims[0] % 2:
+        raise ValueError(f'{owner}: embed_dims must be 4 positive integers, the first '
+                         f'even (the stem has embed_dims[0] / 2 channels), got {dims!r}')
+    if not positive_ints(depths, 4):
+        raise ValueError(f'{owner}: depths must be 4 positive integers, got {depths!r}')
+    if not positive_ints([heads], 1) or dims[2] % heads or dims[3] % heads:
+        raise ValueError(f'{owner}: num_heads must be a positive integer dividing '
+                         f'embed_dims[2] and embed_dims[3] ({dims[2]}, {dims[3]}), '
+                         f'got {heads!r}')
+    if not positive_ints([ratio], 1):
+        raise ValueError(f'{owner}: mlp_ratio must be a positive integer, got {ratio!r}')
+
+
+def check_last_stage_stride(last_stage_stride, owner: str) -> None:
+    """Raise unless ``last_stage_stride`` is 1 or 2."""
+    if type(last_stage_stride) is not int or last_stage_stride not in (1, 2):
+        raise ValueError(f'{owner}: last_stage_stride must be 2 (strides 4/8/16/32) or 1 '
+                         f'(the reference classifier, 4/8/16/16), got {last_stage_stride!r}')
+
+
+class MetaSpikeFormerBackbone(BaseSpikingBackbone):
+    """Stem, two conv stages, two prunable transformer stages (see :class:`SDTV2`).
+
+    Subclasses set ``arch_zoo``, ``conv_block`` (called ``conv_block(C, mlp_ratio,
+    neuron)``) and ``transformer_block`` (``transformer_block(C, num_heads, mlp_ratio,
+    neuron)``), and pass their neuron factory and pooling neuron to ``__init__``.
+    Attribute names are the reference models' layout, so checkpoints of either
+    subclass load by the same keys.
+    """
+
+    arch_zoo: dict = {}
+    conv_block: Callable[..., nn.Module]
+    transformer_block: Callable[..., nn.Module]
+    stride = 32
+    num_levels = 4
+
+    def __init__(self,
+                 arch: Union[str, dict],
+                 T: int,
+                 in_channels: int,
+                 last_stage_stride: int,
+                 out_type: str,
+                 out_indices: Sequence[int],
+                 time_reduce: str,
+                 pruning: Optional[dict],
+                 init_cfg: Optional[dict],
+                 neuron: Callable[[], nn.Module],
+                 pool_neuron: nn.Module):
+        super().__init__(T, out_type, out_indices, time_reduce, init_cfg)
+        owner = type(self).__name__
+        settings = resolve_arch(arch, self.arch_zoo, owner)
+        check_meta_arch(settings, owner)
+        check_last_stage_stride(last_stage_stride, owner)
+        self.stride = 16 * last_stage_stride
+        dims, depths = list(settings['embed_dims']), list(settings['depths'])
+        heads, ratio = settings['num_heads'], settings['mlp_ratio']
+
+        self.stem_conv = MSDownsample(in_channels, dims[0] // 2, 7, 2, 3)
+        self.stem_block = self.conv_block(dims[0] // 2, ratio, neuron)
+        in_dims = [dims[0] // 2] + dims[:3]
+        strides = (2, 2, 2, last_stage_stride)
+        self.downsamples = nn.ModuleList(
+            MSDownsample(in_dims[i], dims[i], 3, strides[i], 1, neuron) for i in range(4))
+        self.stages = nn.ModuleList(
+            [nn.ModuleList(self.conv_block(dims[i], ratio, neuron) for _ in range(depths[i]))
+             for i in (0, 1)]
+            + [nn.ModuleList(self.transformer_block(dims[i], heads, ratio, neuron)
+                             for _ in range(depths[i])) for i in (2, 3)])
+        self.pool_neuron = pool_neuron
+        self.embed_dims, self.depths = dims, depths
+        self.out_channels = list(dims)
+        self.check_out_indices()
+        self.build_pruning(pruning, depths[2] + depths[3])
+
+    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """``[T, B, C_in, H, W]`` -> 4 levels ``[T, B, C_i, H / s_i, W / s_i]``."""
+        x = self.stem_block(self.stem_conv(x))
+        levels, first_block = [], 0
+        for i, (downsample, blocks) in enumerate(zip(self.downsamples, self.stages)):
+            x = downsample(x)
+            if i < 2:
+                for block in blocks:
+                    x = block(x)
+            else:
+                x = run_prunable_stage(self.pruner, blocks, x, first_block)
+                first_block += len(blocks)
+            levels.append(x)
+        return levels
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        """Last level ``[T, B, C, H, W]`` -> ``[B, C]``: ``pool_neuron`` spikes of the
+        token mean, averaged over T (the reference head's input)."""
+        return self.pool_neuron(x.flatten(3).mean(-1)).mean(0)
