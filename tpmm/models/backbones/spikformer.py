@@ -3,7 +3,7 @@
 Tokens ``[T, B, C, N]`` (N = H * W), feature maps ``[T, B, C, H, W]``.
 """
 from collections import OrderedDict
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 from spikingjelly.activation_based import layer, neuron
@@ -11,11 +11,9 @@ from spikingjelly.activation_based.layer.attention import SpikingSelfAttention
 from torch import nn
 
 from tpmm.registry import MODELS
-from ..layers import run_prunable_stage
 from .arch_presets import resolve_arch
 from .attention_received import spiking_self_attention_received
-from .base_spiking_backbone import BaseSpikingBackbone
-from .simple_feature_pyramid import SimpleFeaturePyramid
+from .single_scale_backbone import SingleScaleSpikingBackbone
 
 
 def lif() -> neuron.LIFNode:
@@ -111,7 +109,7 @@ class SpikformerBlock(nn.Module):
 
 
 @MODELS.register_module()
-class Spikformer(BaseSpikingBackbone):
+class Spikformer(SingleScaleSpikingBackbone):
     """Spikformer: spiking patch splitting, then ``depth`` spiking self-attention blocks
     on the stride-16 token grid.
 
@@ -181,34 +179,13 @@ class Spikformer(BaseSpikingBackbone):
             raise ValueError(f'Spikformer: stem_pool must be one of {self.stem_pools}, '
                              f'got stem_pool={stem_pool!r}')
         dims, depth = settings['embed_dims'], settings['depth']
-        if not isinstance(depth, int) or depth < 1:
-            raise ValueError(f'Spikformer: arch depth must be an integer >= 1, '
-                             f'got depth={depth!r}')
-        if dims % 8:
-            raise ValueError(f'Spikformer: embed_dims must be a multiple of 8, got {dims}')
+        self.check_depth_and_width(dims, depth)
         self.embed_dims = dims
         self.patch_embed = SpikformerPatchEmbed(in_channels, dims, stem_pool)
         self.blocks = nn.ModuleList(
             SpikformerBlock(dims, settings['num_heads'], settings['mlp_ratio'])
             for _ in range(depth))
-        if out_type == 'featmap':
-            self.pyramid = SimpleFeaturePyramid(dims, pyramid_channels)
-            self.out_channels = list(self.pyramid.out_channels)
-            self.num_levels, self.stride = 4, 32
-        else:
-            self.pyramid = None
-            self.out_channels = [dims]
-            self.num_levels, self.stride = 1, 16
-        self.check_out_indices()
-        self.build_pruning(pruning, len(self.blocks))
-
-    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        """``[T, B, 3, H, W]`` -> four pyramid levels (``'featmap'``) or the block
-        output ``[T, B, C, H/16, W/16]`` (``'pooled'``)."""
-        x = run_prunable_stage(self.pruner, self.blocks, self.patch_embed(x), first_index=0)
-        if self.pyramid is None:
-            return [x]
-        return self.pyramid(x)
+        self.build_outputs(dims, pyramid_channels, pruning)
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         """``[T, B, C, H, W]`` -> mean over tokens and time ``[B, C]``."""
