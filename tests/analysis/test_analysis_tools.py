@@ -64,6 +64,14 @@ def test_benchmark_times_a_training_step_per_variant(tiny_config, overlay):
         pruned['images_per_s']['median'] / base['images_per_s']['median'])
 
 
+def test_benchmark_hints_at_the_glibc_allocator_only_for_cpu_on_linux():
+    hint = benchmark.allocator_warning('cpu', {}, 'linux')
+    assert 'MALLOC_MMAP_THRESHOLD_' in hint and 'MALLOC_TRIM_THRESHOLD_' in hint
+    assert benchmark.allocator_warning('cpu', {'MALLOC_MMAP_THRESHOLD_': '1'}, 'linux') is None
+    assert benchmark.allocator_warning('cuda', {}, 'linux') is None
+    assert benchmark.allocator_warning('cpu', {}, 'darwin') is None
+
+
 def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
     with pytest.raises(ValueError, match='stride'):
         benchmark.main([tiny_config, '--shape', '30', '32', '--repeats', '1'])

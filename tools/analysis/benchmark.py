@@ -53,7 +53,7 @@ import os
 import sys
 import time
 from collections import OrderedDict
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -339,17 +339,25 @@ def run_benchmark(cfg, variants, args) -> dict:
     return result
 
 
+def allocator_warning(device: str, environ, platform: str) -> Optional[str]:
+    """The hint to raise glibc's mmap / trim thresholds for CPU timing on Linux, or
+    ``None`` when it does not apply (another device or platform, or already set)."""
+    if (device != 'cpu' or not platform.startswith('linux')
+            or 'MALLOC_MMAP_THRESHOLD_' in environ):
+        return None
+    return ('CPU timing with glibc defaults: large activations are unmapped after every '
+            'forward and page-faulted back in, which inflates the unpruned layers\' time; '
+            'for steadier numbers set MALLOC_MMAP_THRESHOLD_=17179869184 '
+            'MALLOC_TRIM_THRESHOLD_=17179869184 (README, "Measuring")')
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if not MMLogger.check_instance_created('tpmm_benchmark'):
         MMLogger.get_instance('tpmm_benchmark', log_level='INFO')
-    if (args.device == 'cpu' and sys.platform.startswith('linux')
-            and 'MALLOC_MMAP_THRESHOLD_' not in os.environ):
-        MMLogger.get_current_instance().warning(
-            'CPU timing with glibc defaults: large activations are unmapped after every '
-            'forward and page-faulted back in, which inflates the unpruned layers\' time; '
-            'for steadier numbers set MALLOC_MMAP_THRESHOLD_=17179869184 '
-            'MALLOC_TRIM_THRESHOLD_=17179869184 (README, "Measuring")')
+    warning = allocator_warning(args.device, os.environ, sys.platform)
+    if warning:
+        MMLogger.get_current_instance().warning(warning)
     cfg = load_config(args.config, args.cfg_options)
     variants = variants_from_overlays(args.pruning)
     result = run_benchmark(cfg, variants, args)
