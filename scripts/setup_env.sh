@@ -44,10 +44,12 @@ if [[ -z "${MMCV_WHEEL}" ]]; then
     SRC="${BUILD}/mmcv-${MMCV_VERSION}"
     sed -i -E 's/-std=c\+\+1[47]/-std=c++20/g' "${SRC}/setup.py"
     grep -q -- '-std=c++20' "${SRC}/setup.py" || { echo "could not patch the C++ standard in ${SRC}/setup.py" >&2; exit 1; }
-    # ninja prints "[i/N] ..." per compiled file: keep those lines as progress.
+    # ninja prints "[i/N] ..." per compiled file: keep those lines as progress, flushed per
+    # line (grep --line-buffered, awk fflush) so a log file or pipe shows them as they come.
     (cd "${SRC}" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" \
         "${VENV}/bin/python" -m pip wheel -v --no-deps --no-build-isolation -w "${BUILD}/dist" . 2>&1 \
-        | grep --line-buffered -E '^\s*\[[0-9]+/[0-9]+\]|error:|Successfully' | cut -c1-160)
+        | grep --line-buffered -E '^\s*\[[0-9]+/[0-9]+\]|error:|Successfully' \
+        | awk '{ print substr($0, 1, 160); fflush() }')
     cp "${BUILD}"/dist/mmcv-${MMCV_VERSION}-*.whl "${CACHE}/wheels/"
     MMCV_WHEEL="$(ls "${CACHE}"/wheels/mmcv-${MMCV_VERSION}-*.whl | head -n1)"
     rm -rf "${BUILD}"
