@@ -76,7 +76,8 @@ def test_overlay_builds_and_runs(path):
 def test_all_presets_ship():
     names = {p.name for p in OVERLAYS}
     assert {'none.py', 'irtop_k0.7.py', 'irtop_k0.5.py', 'random_k0.7.py', 'evit_k0.7.py',
-            'tome_k0.7.py', 'irtop_sdtv1.py', 'irtop_qkformer.py', 'irtop_sdtv3.py'} <= names
+            'tome_k0.7.py', 'irtop_sdtv1.py', 'irtop_qkformer.py', 'irtop_sdtv3.py',
+            'irtop_paper_text_k0.5.py', 'irtop_l2_k0.5.py'} <= names
 
 
 @pytest.mark.parametrize('name,cls', [('irtop_k0.7.py', IRToP), ('random_k0.7.py', IRToP),

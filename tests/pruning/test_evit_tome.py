@@ -85,7 +85,9 @@ def test_evit_mix_runs_on_the_restored_grid():
     x = spikes(2, 2, 4, 16)
     scorer = dict(type='FiringRateTokenScorer')
     evit = EViTPruner(keep_schedule=[0.5], num_blocks=2, scorer=scorer)
-    irtop = build_pruner(dict(type='IRToP', keep_schedule=[0.5], scorer=scorer), 2)
+    # EViT scores after mix; so does IRToP with score_on='mixed'
+    irtop = build_pruner(dict(type='IRToP', keep_schedule=[0.5], scorer=scorer,
+                              score_on='mixed'), 2)
     (_, y1), evit_out, ctx = run_stage(evit, blocks, x, (4, 4))
     _, irtop_out, irtop_ctx = run_stage(irtop, blocks, x, (4, 4))
     kept = ctx.records[0][1]

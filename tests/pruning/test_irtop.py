@@ -139,10 +139,54 @@ def test_reference_schedules_on_their_grids():
     assert [sdt_v1.keep_target(i, (14, 14)) for i in range(8)] == [
         k * k for k in (12, 12, 10, 10, 10, 10, 8, 8)]
     qkformer = IRToP(keep_schedule='qkformer', num_blocks=10)
-    assert qkformer.keep_target(9, (14, 14)) == round(0.75 * 14)**2
+    assert qkformer.keep_target(9, (14, 14)) == 10**2  # int(0.75 * 14) = int(10.5)
+    assert qkformer.keep_target(0, (56, 56)) == 50**2  # int(50.4)
     sdt_v3 = IRToP(keep_schedule='sdt_v3', num_blocks=12)
     assert len(REFERENCE_SCHEDULES['sdt_v3']) == 8
     assert sdt_v3.keep_target(8, (14, 14)) is None  # past the schedule: not pruned
+
+
+@pytest.mark.parametrize('ratio,hw,unit,expected', [
+    (0.9, (14, 14), 'side', 12 * 12),  # int(12.6): rounding would give 13 x 13
+    (0.65, (14, 14), 'side', 9 * 9),  # int(9.1)
+    (0.57, (100, 100), 'side', 56 * 56),  # 0.57 * 100 == 56.99999999999999 in floats
+    (0.8, (28, 14), 'side', 22 * 11),  # non-square: per side
+    (0.7, (14, 14), 'tokens', 137),  # int(137.2)
+    (0.75, (3, 3), 'tokens', 6),  # int(6.75): rounding would give 7
+    (0.01, (3, 3), 'tokens', 1),  # at least one token
+    (0.01, (3, 3), 'side', 1),
+])
+def test_keep_count_rounds_down_like_the_released_code(ratio, hw, unit, expected):
+    assert keep_count(ratio, hw, unit) == expected
+
+
+def test_score_on_input_scores_the_block_input_not_the_mixed_tensor():
+    """With a ``mix`` that changes the tokens, ``score_on`` picks the scored tensor:
+    the firing rate (mean over T and C, computed here) of the input vs of the mix."""
+    x = spikes(2, 2, 4, 16, seed=3)
+    selections = []
+    for score_on in ('input', 'mixed'):
+        model = make_toy(ToyMixBlock, num_blocks=1, pruning=dict(
+            type='IRToP', keep_ratio=0.25, score_on=score_on,
+            scorer=dict(type='FiringRateTokenScorer')))
+        model(x, (4, 4))
+        (_, kept), = model.pruner.last_records
+        scored = x if score_on == 'input' else model.blocks[0].mix(x, (4, 4))[0]
+        rate = scored.mean(dim=(0, 2))  # [B, N]; ties: the lower token index first
+        top = rate.argsort(dim=1, descending=True, stable=True)[:, :4]
+        assert torch.equal(kept, top.sort(dim=1).values)
+        selections.append(kept)
+    assert not torch.equal(*selections)
+
+
+def test_score_on_defaults_and_errors():
+    assert IRToP(keep_ratio=0.5, num_blocks=1).score_on == 'input'
+    attention = dict(type='AttentionTokenScorer')
+    assert IRToP(keep_ratio=0.5, num_blocks=1, scorer=attention).score_on == 'mixed'
+    with pytest.raises(ValueError, match="score_on='input'.*AttentionTokenScorer"):
+        IRToP(keep_ratio=0.5, num_blocks=1, scorer=attention, score_on='input')
+    with pytest.raises(ValueError, match='score_on'):
+        IRToP(keep_ratio=0.5, num_blocks=1, score_on='output')
 
 
 def test_gradients_flow_through_selected_tokens():

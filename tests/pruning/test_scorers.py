@@ -39,7 +39,7 @@ def test_spatial_token_unlike_neighbours_outranks_one_like_them():
     a, b = [1., 0.], [0., 1.]
     rows = [[a, a, a, a], [a, b, a, a], [a, a, a, a], [a, a, a, a]]
     x = grid_tokens(rows, t=2)
-    depthwise = SpatialTokenScorer(kernel_size=3)(x, (4, 4))[0]
+    depthwise = SpatialTokenScorer(kernel_size=3, mode='depthwise')(x, (4, 4))[0]
     odd, far = 5, 15  # token (1, 1) is unlike its neighbours, (3, 3) equals them
     assert depthwise[odd] == depthwise.max()
     assert depthwise[far] < depthwise[odd]
@@ -110,7 +110,7 @@ def test_spatial_all_silent_input_is_uniform_and_finite():
 @pytest.mark.parametrize('k', [1, 3, 7])
 def test_spatial_local_means_equal_the_pooling_and_convolution_they_replace(hw, k):
     x_bar = torch.randn(2, 5, *hw)
-    depthwise = SpatialTokenScorer(kernel_size=k).local_mean(x_bar)
+    depthwise = SpatialTokenScorer(kernel_size=k, mode='depthwise').local_mean(x_bar)
     pooled = F.avg_pool2d(x_bar, k, stride=1, padding=k // 2, count_include_pad=False)
     assert torch.allclose(depthwise, pooled, atol=1e-5)
     reference = SpatialTokenScorer(kernel_size=k, mode='reference').local_mean(x_bar)
@@ -123,8 +123,8 @@ def test_spatial_l2_keeps_a_busy_patch_that_cosine_ranks_last():
     rows = [[off] * 4, [off, on, on, off], [off, on, on, off], [off] * 4]
     x = grid_tokens(rows, t=2)
     patch = {5, 6, 9, 10}
-    l2 = SpatialTokenScorer(metric='l2')(x, (4, 4))[0]
-    cosine = SpatialTokenScorer()(x, (4, 4))[0]
+    l2 = SpatialTokenScorer(mode='depthwise', metric='l2')(x, (4, 4))[0]
+    cosine = SpatialTokenScorer(mode='depthwise')(x, (4, 4))[0]
     assert set(l2.topk(4).indices.tolist()) == patch
     # cosine: the silent tokens around the patch score highest, the patch lowest
     assert set(cosine.topk(12).indices.tolist()).isdisjoint(patch)
@@ -132,9 +132,21 @@ def test_spatial_l2_keeps_a_busy_patch_that_cosine_ranks_last():
 
 def test_spatial_l2_is_scale_free_and_uniform_on_silence():
     x = torch.rand(2, 3, 4, 12)
-    scorer = SpatialTokenScorer(metric='l2')
+    scorer = SpatialTokenScorer(mode='depthwise', metric='l2')
     assert torch.allclose(scorer(x, (3, 4)), scorer(5 * x, (3, 4)), atol=1e-6)
     assert torch.allclose(scorer(torch.zeros(1, 2, 3, 9), (3, 3)), torch.full((2, 9), 1 / 9))
+
+
+def test_spatial_default_is_the_released_criterion():
+    """The default scorer is the released code's: an all-ones C x C kernel through
+    F.conv2d and F.cosine_similarity, written out here."""
+    x = torch.randn(3, 2, 5, 6 * 7)
+    x_bar = x.mean(dim=0).reshape(2, 5, 6, 7)
+    local_mean = F.conv2d(x_bar, torch.ones(5, 5, 3, 3) / 9, padding=1)
+    sim = F.cosine_similarity(x_bar.flatten(2), local_mean.flatten(2), dim=1, eps=1e-6)
+    assert torch.allclose(SpatialTokenScorer()(x, (6, 7)), (-sim).softmax(dim=-1),
+                          atol=1e-7, rtol=1e-5)
+    assert CombinedTokenScorer().spatial.mode == 'reference'
 
 
 def test_spatial_needs_the_full_grid():
@@ -191,6 +203,7 @@ def test_attention_scorer_reads_the_block():
     (dict(type='SpatialTokenScorer', kernel_size=4), 'kernel_size'),
     (dict(type='SpatialTokenScorer', mode='channels'), 'mode'),
     (dict(type='SpatialTokenScorer', metric='dot'), 'metric'),
+    (dict(type='SpatialTokenScorer', metric='l2'), "metric='l2'.*mode='depthwise'"),
     (dict(type='CombinedTokenScorer', spatial_weight=-1), 'spatial_weight'),
     (dict(type='CombinedTokenScorer', spatial=dict(type='Nope')), 'scorer.spatial.type'),
     (dict(type='RandomTokenScorer', seed='x'), 'seed'),

@@ -147,18 +147,22 @@ def scatter_tokens(full: torch.Tensor, index: torch.Tensor,
 
 
 def keep_count(ratio: float, hw: Tuple[int, int], unit: str = 'tokens') -> int:
-    """Number of tokens kept on an ``hw`` grid for a keep ``ratio``.
+    """Number of tokens kept on an ``hw`` grid for a keep ``ratio``, rounded down as the
+    released TP-Spikformer code does.
 
-    ``unit='tokens'``: ``round(ratio * H * W)``; ``unit='side'``: the ratio applies to
-    the side lengths, ``round(ratio * H) * round(ratio * W)`` (the paper's k x k
-    schedules). Always at least 1 and at most ``H * W``.
+    ``unit='side'``: the ratio applies to the side lengths, ``int(ratio * H) *
+    int(ratio * W)`` (the released ``k = int(H * k_value)``, ``k * k`` tokens, on square
+    grids). ``unit='tokens'``: ``int(ratio * H * W)`` (the paper's text prunes
+    ``ceil((1 - r) H W)`` tokens, i.e. keeps this many). Plain float products, no
+    tolerance, so a ratio keeps exactly what ``int(H * r)`` gives in the released code.
+    Always at least 1 token per side / in total.
     """
     h, w = hw
     if unit == 'side':
-        k = max(1, round(ratio * h)) * max(1, round(ratio * w))
+        k = max(1, int(ratio * h)) * max(1, int(ratio * w))
     else:
-        k = round(ratio * h * w)
-    return int(min(max(k, 1), h * w))
+        k = max(1, int(ratio * h * w))
+    return int(min(k, h * w))
 
 
 def block_keep_ratio(index: int, keep_ratio: Optional[float],
@@ -173,7 +177,10 @@ def block_keep_ratio(index: int, keep_ratio: Optional[float],
 def top_k_indices(scores: torch.Tensor, k: int) -> torch.Tensor:
     """Indices of the ``k`` highest ``scores`` (``[B, N]``) per sample, ascending.
 
-    Ties go to the lower index (stable sort), the same on every device.
+    The same set as ``torch.topk(scores, k)`` whenever the k-th and (k+1)-th scores
+    differ. Among exactly equal scores the lower token index wins (a stable sort; the
+    released code's ``torch.topk`` leaves that order unspecified), the same on every
+    device.
 
     Returns:
         ``[B, k]`` long tensor.

@@ -15,14 +15,21 @@ from .scorers import build_scorer
 class IRToP(ScheduledTokenPruner):
     """Early-stop token pruning with reassembly (TP-Spikformer).
 
-    At every pruned block: ``mix`` runs on the full grid, the scorer re-scores all
-    tokens of the mixed tensor, the top ``k`` of each sample (``k`` the same for the
-    batch, the selection the same for every timestep) go through ``tokenwise``, and
-    the results are put back at their grid positions. Unselected tokens skip
+    At every pruned block the scorer rates all tokens (of the block input, or of the
+    tensor after ``mix``: ``score_on``), ``mix`` runs on the full grid, the top ``k``
+    of each sample (``k`` the same for the batch, the selection the same for every
+    timestep; see :func:`top_k_indices` for ties) go through ``tokenwise``, and the
+    results are put back at their grid positions. Unselected tokens skip
     ``tokenwise``: they leave the block with their post-``mix`` value (their input
     value when the block has no ``mix``). The layout never shrinks, so the stage
     output is the full ``[T, B, C, N]`` grid. Each pruned block adds
     ``(index, kept_index [B, k])`` to ``ctx.records``.
+
+    The defaults are the released TP-Spikformer criterion: the temporal term plus the
+    spatial term with the authors' all-channel ``3 x 3`` kernel
+    (``SpatialTokenScorer(mode='reference')``), scored on the block input; the
+    ``irtop_sdtv1`` / ``irtop_qkformer`` / ``irtop_sdtv3`` overlays add each paper
+    backbone's schedule, window and terms.
 
     Blocks with ratio 1.0 (``keep_ratio=1.0``, before ``start_block``, past the end of
     the schedule) run unpruned, without scoring: ``keep_ratio=1.0`` gives exactly
@@ -38,13 +45,20 @@ class IRToP(ScheduledTokenPruner):
     Args:
         keep_ratio, keep_schedule, schedule_unit, start_block: see
             :class:`ScheduledTokenPruner`.
-        scorer (dict): token scorer config; the IRToP criterion by default
-            (temporal + spatial, 3 x 3 neighbourhood).
+        scorer (dict): token scorer config; the released IRToP criterion by default.
+        score_on (str, optional): the tensor the scorer rates. ``'input'``: the block
+            input, before ``mix`` (the released code: SDT-V3 selects tokens before
+            its SepConv runs on the full grid). ``'mixed'``: after ``mix``, the tensor
+            ``tokenwise`` sees. ``None`` (default): ``'mixed'`` for scorers that read
+            the block's own attention (``needs_mixed``), ``'input'`` otherwise. Blocks
+            without ``mix`` give the same result either way.
         sticky (bool): stopped tokens stay stopped for the rest of the stage.
         num_blocks (int): number of prunable blocks (set by the backbone).
         prune_in_train (bool): prune in training mode too (gradients flow through the
             selected tokens, and through the identity path of the others).
     """
+
+    score_places = ('input', 'mixed')
 
     def __init__(self,
                  keep_ratio: Optional[float] = None,
@@ -52,6 +66,7 @@ class IRToP(ScheduledTokenPruner):
                  schedule_unit: Optional[str] = None,
                  start_block: int = 0,
                  scorer: dict = dict(type='CombinedTokenScorer'),
+                 score_on: Optional[str] = None,
                  sticky: bool = False,
                  num_blocks: int = 0,
                  prune_in_train: bool = True):
@@ -59,6 +74,16 @@ class IRToP(ScheduledTokenPruner):
                          schedule_unit=schedule_unit, start_block=start_block,
                          num_blocks=num_blocks, prune_in_train=prune_in_train)
         self.scorer = build_scorer(scorer, key='scorer')
+        if score_on is None:
+            score_on = 'mixed' if self.scorer.needs_mixed else 'input'
+        if score_on not in self.score_places:
+            raise ValueError(f'IRToP score_on must be one of {self.score_places} or None, '
+                             f'got score_on={score_on!r}')
+        if score_on == 'input' and self.scorer.needs_mixed:
+            raise ValueError(f"IRToP score_on='input' cannot be used with "
+                             f'{type(self.scorer).__name__}: it reads the block on the '
+                             f"tensor tokenwise sees; set score_on='mixed' (or None)")
+        self.score_on = score_on
         self.sticky = bool(sticky)
 
     def run(self, index: int, block: nn.Module, x: torch.Tensor,
@@ -70,19 +95,20 @@ class IRToP(ScheduledTokenPruner):
         active = ctx.extra.get('active') if self.sticky else None
         if target is None and active is None:
             return self.run_block_full(block, x, ctx.hw)
-        x, side = mix_block(block, x, ctx.hw)
         num_tokens = ctx.num_tokens
         num_active = num_tokens if active is None else ctx.extra['active_count']
         k = num_active if target is None else min(target, num_active)
         if k == num_tokens:
-            return self.run_tokenwise(block, x, side)
+            return self.run_block_full(block, x, ctx.hw)
+        scores = None
+        if k < num_active and self.score_on == 'input':
+            scores = self.score(x, ctx, block)
+        x, side = mix_block(block, x, ctx.hw)
         if k == num_active:  # sticky, nothing more to stop: run the active tokens
             kept = top_k_indices(active.float(), k)
         else:
-            with torch.no_grad():
-                scores = self.scorer(x, ctx.hw, block)
-            if active is not None:
-                scores = scores.masked_fill(~active, float('-inf'))
+            if scores is None:
+                scores = self.score(x, ctx, block)
             kept = top_k_indices(scores, k)
         out = self.run_tokenwise(block, gather_tokens(x, kept),
                                  {name: gather_tokens(v, kept) for name, v in side.items()})
@@ -92,3 +118,13 @@ class IRToP(ScheduledTokenPruner):
                 1, kept, True)
             ctx.extra['active_count'] = k
         return scatter_tokens(x, kept, out)
+
+    def score(self, x: torch.Tensor, ctx: PruningContext, block: nn.Module) -> torch.Tensor:
+        """Scores ``[B, N]`` of the tokens ``x`` (``[T, B, C, N]``); stopped tokens of a
+        sticky stage get ``-inf``."""
+        with torch.no_grad():
+            scores = self.scorer(x, ctx.hw, block)
+        active = ctx.extra.get('active') if self.sticky else None
+        if active is not None:
+            scores = scores.masked_fill(~active, float('-inf'))
+        return scores

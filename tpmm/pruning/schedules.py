@@ -1,15 +1,20 @@
 """Reference keep schedules of TP-Spikformer (IRToP), as side fractions.
 
 A schedule lists one keep ratio per prunable block (index = prunable-block index
-counted over the whole backbone); blocks past its end are not pruned. The reference
-schedules keep a ``k x k`` square on the token grid, so their entries are fractions of
-the *side* length and are meant for ``schedule_unit='side'``: on an ``H x W`` grid,
-block ``i`` keeps ``round(r_i * H) * round(r_i * W)`` tokens.
+counted over the whole backbone); blocks past its end are not pruned. The released
+code keeps a ``k x k`` square's worth of tokens, so the entries are fractions of the
+*side* length, meant for ``schedule_unit='side'``: on an ``H x W`` grid block ``i``
+keeps ``int(r_i * H) * int(r_i * W)`` tokens (``keep_count``; the released
+``k = int(H * k_value)``, rounded down).
 
-* ``'sdt_v1'``: Spike-driven Transformer V1 (8 blocks, 14 x 14 grid at 224 px),
-  ``k = [12, 12, 10, 10, 10, 10, 8, 8]`` tokens per side, i.e. ``k / 14``.
-* ``'qkformer'``: QKFormer (10 blocks over its three stages).
-* ``'sdt_v3'``: Spike-driven Transformer V3 / E-SpikeFormer, over its transformer blocks.
+* ``'sdt_v1'``: Spike-driven Transformer V1 (8 blocks, 14 x 14 grid at 224 px). The
+  released code sets absolute sides ``k_values = [12, 12, 10, 10, 10, 10, 8, 8]``;
+  the entries are ``k / 14``, which give exactly those sides at 224 px
+  (``int(12 / 14 * 14) == 12``) and scale with the grid at other input sizes.
+* ``'qkformer'``: QKFormer (10 blocks over its three stages), the released
+  ``k_values``.
+* ``'sdt_v3'``: Spike-driven Transformer V3 / E-SpikeFormer, over its 8 transformer
+  blocks, the released ``k_values``.
 """
 from typing import Dict, Sequence, Tuple, Union
 

@@ -14,8 +14,10 @@ class AttentionTokenScorer(BaseTokenScorer):
 
     Calls ``block.attention_received(x) -> [B, N]`` (see the prunable-block protocol
     in :mod:`tpmm.pruning.base_pruner`); ``x`` is the tensor the block's
-    ``tokenwise`` part would see.
+    ``tokenwise`` part would see, so IRToP scores it after ``mix`` (``needs_mixed``).
     """
+
+    needs_mixed = True
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 block: Optional[nn.Module] = None) -> torch.Tensor:

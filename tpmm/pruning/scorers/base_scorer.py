@@ -15,9 +15,13 @@ class BaseTokenScorer(nn.Module):
         needs_grid (bool): the score of a token depends on its grid neighbours, so
             ``x`` must hold the whole ``H x W`` grid (``N = H * W``). Pruners that
             shrink the sequence (EViT, ToMe) score such scorers on the restored grid.
+        needs_mixed (bool): the score must be computed on the tensor the block's
+            ``tokenwise`` part sees (after ``block.mix``), e.g. because it reads the
+            block's own attention; IRToP then scores after ``mix``.
     """
 
     needs_grid: bool = False
+    needs_mixed: bool = False
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 block: Optional[nn.Module] = None) -> torch.Tensor:

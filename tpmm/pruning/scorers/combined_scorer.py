@@ -14,8 +14,11 @@ class CombinedTokenScorer(BaseTokenScorer):
     """``temporal_weight * temporal(x) + spatial_weight * spatial(x)``.
 
     The sub-scorers return softmax-normalised scores (``[B, N]``, summing to 1 over
-    the tokens), so the two terms live on the same scale. With ``T = 1`` the temporal
-    term is uniform and the ranking is the spatial one.
+    the tokens), so the two terms live on the same scale. With the defaults (temporal
+    term + ``SpatialTokenScorer(mode='reference')``, equal weights) this is the
+    released TP-Spikformer criterion, ``temporal + spatial``: equal weights of 0.5
+    scale the sum by an exact power of two, so the ranking is bit-for-bit the same.
+    With ``T = 1`` the temporal term is uniform and the ranking is the spatial one.
 
     Args:
         temporal (dict): config of the temporal scorer.
@@ -45,6 +48,7 @@ class CombinedTokenScorer(BaseTokenScorer):
         self.temporal_weight = float(temporal_weight)
         self.spatial_weight = float(spatial_weight)
         self.needs_grid = self.temporal.needs_grid or self.spatial.needs_grid
+        self.needs_mixed = self.temporal.needs_mixed or self.spatial.needs_mixed
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 block: Optional[nn.Module] = None) -> torch.Tensor:

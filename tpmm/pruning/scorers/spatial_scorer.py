@@ -1,4 +1,4 @@
-"""Spatial token scorer of IRToP: tokens unlike their neighbourhood matter."""
+"""Spatial token scorer of IRToP: a token against the mean of its window."""
 from typing import Optional, Tuple
 
 import torch
@@ -24,48 +24,48 @@ def box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
 
 @MODELS.register_module()
 class SpatialTokenScorer(BaseTokenScorer):
-    """How unlike a token is to the mean of its ``k x k`` neighbourhood.
+    """IRToP's spatial term: a token compared with the mean of its ``k x k`` window.
 
     With ``x_bar = mean_t x`` on the ``H x W`` grid and ``Y`` a local mean of ``x_bar``,
     the raw score of a token compares ``x_bar`` with ``Y`` over channels (``metric``),
     then a softmax over the N tokens gives the score.
 
     Args:
-        kernel_size (int): odd window size ``k`` (3 by default; 7 for QKFormer).
+        kernel_size (int): odd window size ``k`` (3; the released QKFormer code uses 7).
         mode (str): how ``Y`` is computed.
 
-            * ``'depthwise'`` (default): per-channel mean of the tokens inside the
-              window (windows clipped at the border).
-            * ``'reference'``: as the reference implementation, a convolution with a
-              ``C x C`` all-ones ``k x k`` kernel divided by ``k^2`` (zero padding), so
-              ``Y`` sums over all channels and is the same in every channel. Then the
-              score no longer depends on the neighbours' channels.
+            * ``'reference'`` (default): **the released TP-Spikformer code**
+              (``LocalSpatialSimilarity``): ``Y = conv2d(x_bar, ones(C, C, k, k) / k^2)``
+              with zero padding, i.e. the window sum of *all channels* divided by
+              ``k^2``, the same value in every channel. The raw score is
+              ``-F.cosine_similarity(x_bar, Y, dim=1, eps)``. Since ``Y`` is constant
+              over channels, ``cos = sign(Y) * sum_c x_bar / (|x_bar| sqrt(C))``: the
+              term measures how evenly a token's channels are active (and on which side
+              of zero its window sum lies), not how unlike its neighbours it is; an
+              all-zero token scores 0, the highest value for non-negative inputs.
+            * ``'depthwise'``: **the paper's text** (tpmm's ``irtop-paper-text``
+              variant): ``Y`` is the per-channel mean of the token vectors inside the
+              window (windows clipped at the border), so the cosine compares a token
+              with its neighbours channel by channel. It is taken with a constant extra
+              channel of value ``eps`` on both vectors, ``(x.y + eps^2) / (sqrt(|x|^2 +
+              eps^2) sqrt(|y|^2 + eps^2))``: the plain cosine for active tokens, and
+              deterministic when a token or its window is silent.
         metric (str): how ``x_bar`` and ``Y`` are compared.
 
-            * ``'cosine'`` (default, the paper's criterion): raw score ``-cos``. In
-              ``'depthwise'`` mode the cosine is taken with a constant extra channel of
-              value ``eps`` on both vectors, ``(x.y + eps^2) / (sqrt(|x|^2 + eps^2)
-              sqrt(|y|^2 + eps^2))``: the plain cosine for active tokens, and
-              deterministic when a token or its neighbourhood is silent. A silent token
-              in a silent region is "like its neighbours" (cosine 1, lowest score); a
-              silent token next to active ones scores about 0 (highest). In
-              ``'reference'`` mode ``x.y / max(|x| |y|, eps)``: a silent token scores
-              0, the maximum for spike inputs, even inside a silent region.
-            * ``'l2'``: raw score ``|x_bar - Y|`` divided by the sample's mean token
-              norm ``mean_n |x_bar_n|`` (scale-free). On non-negative spike features the
-              cosine measures how *dense* a token is relative to its window, and the
-              loudest token of a window sets the window mean's direction, so busy
-              foreground tokens get the lowest cosine score and silent background
-              next to them the highest; the distance does not invert that
+            * ``'cosine'`` (default): raw score ``-cos`` as above.
+            * ``'l2'`` (tpmm's ``irtop-l2`` variant; ``mode='depthwise'`` only): raw
+              score ``|x_bar - Y|`` divided by the sample's mean token norm
+              ``mean_n |x_bar_n|`` (scale-free). On non-negative spike features the
+              cosine rewards silent tokens next to busy ones; the distance does not
               (``projects/classification/README.md``).
-        eps (float): see ``metric``.
+        eps (float): see ``mode`` and ``metric``.
     """
 
     needs_grid = True
-    modes = ('depthwise', 'reference')
+    modes = ('reference', 'depthwise')
     metrics = ('cosine', 'l2')
 
-    def __init__(self, kernel_size: int = 3, mode: str = 'depthwise',
+    def __init__(self, kernel_size: int = 3, mode: str = 'reference',
                  metric: str = 'cosine', eps: float = 1e-6):
         super().__init__()
         if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
@@ -77,6 +77,10 @@ class SpatialTokenScorer(BaseTokenScorer):
         if metric not in self.metrics:
             raise ValueError(f'SpatialTokenScorer metric must be one of {self.metrics}, '
                              f'got metric={metric!r}')
+        if metric == 'l2' and mode != 'depthwise':
+            raise ValueError(f"SpatialTokenScorer metric='l2' compares a token with its "
+                             f"per-channel window mean: it needs mode='depthwise', got "
+                             f"mode={mode!r}")
         if not eps > 0:
             raise ValueError(f'SpatialTokenScorer eps must be > 0, got eps={eps!r}')
         self.kernel_size = kernel_size
@@ -85,7 +89,7 @@ class SpatialTokenScorer(BaseTokenScorer):
         self.eps = float(eps)
 
     def local_mean(self, x_bar: torch.Tensor) -> torch.Tensor:
-        """``x_bar``: ``[B, C, H, W]`` -> neighbourhood mean ``Y`` (``[B, C, H, W]``;
+        """``x_bar``: ``[B, C, H, W]`` -> window mean ``Y`` (``[B, C, H, W]``;
         ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
         k = self.kernel_size
         if self.mode == 'reference':
@@ -100,18 +104,15 @@ class SpatialTokenScorer(BaseTokenScorer):
         _, b, c, n = x.shape
         x_bar = x.float().mean(dim=0)  # [B, C, N]
         y = self.local_mean(x_bar.reshape(b, c, hw[0], hw[1])).reshape(b, -1, n)
+        if self.mode == 'reference':  # y: [B, 1, N], the same in every channel
+            cos = F.cosine_similarity(x_bar, y.expand(b, c, n), dim=1, eps=self.eps)
+            return (-cos).softmax(dim=-1)
         if self.metric == 'l2':
             distance = (x_bar - y).pow(2).sum(dim=1).sqrt()
             scale = x_bar.pow(2).sum(dim=1).sqrt().mean(dim=-1, keepdim=True)
             return (distance / (scale + self.eps)).softmax(dim=-1)
-        sq_x = x_bar.pow(2).sum(dim=1)
-        if self.mode == 'reference':  # y is the same in every channel
-            y = y[:, 0]
-            dot = x_bar.sum(dim=1) * y
-            cos = dot / (sq_x.sqrt() * (c * y.pow(2)).sqrt()).clamp_min(self.eps)
-        else:
-            dot = (x_bar * y).sum(dim=1)
-            sq_y = y.pow(2).sum(dim=1)
-            eps2 = self.eps**2
-            cos = (dot + eps2) / ((sq_x + eps2).sqrt() * (sq_y + eps2).sqrt())
+        dot = (x_bar * y).sum(dim=1)
+        sq_x, sq_y = x_bar.pow(2).sum(dim=1), y.pow(2).sum(dim=1)
+        eps2 = self.eps**2
+        cos = (dot + eps2) / ((sq_x + eps2).sqrt() * (sq_y + eps2).sqrt())
         return (-cos).softmax(dim=-1)
