@@ -6,8 +6,12 @@
 For every trained model (``<work-root>/<name>_digits``, written by
 ``train.py``), evaluates the test split with no pruning and, at each keep ratio, with
 
-* ``IRToP``: the reference criterion (temporal + spatial, ``CombinedTokenScorer``),
-* ``temporal`` / ``spatial``: IRToP with one of its two scorer terms alone,
+* ``IRToP``: the released criterion (temporal + the authors' all-channel spatial
+  term, ``SpatialTokenScorer(mode='reference')``), scored on the block input,
+* ``IRToP-paper-text`` / ``IRToP-L2``: tpmm's variants (per-channel window mean with the
+  cosine, as the paper's text describes it / with the L2 distance),
+* ``temporal`` / ``spatial`` / ``spatial-L2``: IRToP with one scorer term alone
+  (``spatial``: the released one),
 * ``random``: IRToP's early stop with random scores,
 * ``firing-rate``: IRToP's early stop, scored by firing rate only,
 * ``EViT``: keep the top tokens, fuse the rest (EViT-style),
@@ -54,23 +58,30 @@ from tpmm.registry import MODELS  # noqa: E402
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODEL_NAMES = ('spikformer', 'sdt_v1', 'qkformer', 'sdt_v2', 'sdt_v3')
+#: the released criterion's spatial term and tpmm's two variants of it
+RELEASED_SPATIAL = dict(type='SpatialTokenScorer', mode='reference')
+PAPER_TEXT_SPATIAL = dict(type='SpatialTokenScorer', mode='depthwise')
+L2_SPATIAL = dict(type='SpatialTokenScorer', mode='depthwise', metric='l2')
 METHODS = OrderedDict([
-    ('IRToP', dict(type='IRToP', scorer=dict(type='CombinedTokenScorer'))),
-    ('IRToP-L2', dict(type='IRToP', scorer=dict(
-        type='CombinedTokenScorer', spatial=dict(type='SpatialTokenScorer', metric='l2')))),
+    ('IRToP', dict(type='IRToP', scorer=dict(type='CombinedTokenScorer',
+                                             spatial=RELEASED_SPATIAL))),
+    ('IRToP-paper-text', dict(type='IRToP', scorer=dict(type='CombinedTokenScorer',
+                                                        spatial=PAPER_TEXT_SPATIAL))),
+    ('IRToP-L2', dict(type='IRToP', scorer=dict(type='CombinedTokenScorer',
+                                                spatial=L2_SPATIAL))),
     ('temporal', dict(type='IRToP', scorer=dict(type='TemporalTokenScorer'))),
-    ('spatial', dict(type='IRToP', scorer=dict(type='SpatialTokenScorer'))),
-    ('spatial-L2', dict(type='IRToP', scorer=dict(type='SpatialTokenScorer', metric='l2'))),
+    ('spatial', dict(type='IRToP', scorer=RELEASED_SPATIAL)),
+    ('spatial-L2', dict(type='IRToP', scorer=L2_SPATIAL)),
     ('random', dict(type='IRToP', scorer=dict(type='RandomTokenScorer', seed=0))),
     ('firing-rate', dict(type='IRToP', scorer=dict(type='FiringRateTokenScorer'))),
     ('EViT', dict(type='EViTPruner')),
     ('ToMe', dict(type='ToMePruner')),
 ])
 #: methods whose records are real token selections (ToMe records merge representatives)
-SELECTION_METHODS = ('IRToP', 'IRToP-L2', 'temporal', 'spatial', 'spatial-L2', 'random',
-                     'firing-rate', 'EViT')
-#: the IRToP criteria the targets are checked for: the paper's (cosine) and tpmm's L2
-IRTOP_METHODS = ('IRToP', 'IRToP-L2')
+SELECTION_METHODS = ('IRToP', 'IRToP-paper-text', 'IRToP-L2', 'temporal', 'spatial',
+                     'spatial-L2', 'random', 'firing-rate', 'EViT')
+#: the IRToP criteria the targets are checked for: the released one and tpmm's variants
+IRTOP_METHODS = ('IRToP', 'IRToP-paper-text', 'IRToP-L2')
 BASELINES = ('random', 'EViT', 'ToMe')
 REDUCTIONS = (0.1, 0.2, 0.3)
 #: a token is "foreground" when at least this share of its pixels is digit
