@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 
 from pruning_toys import IdentityBlock, make_toy
+from released_formulas import assert_same_sets, record_block_inputs, released_score
 from tpmm.registry import MODELS
 
 OVERLAY_DIR = Path(__file__).parents[2] / 'configs' / '_base_' / 'pruning'
@@ -28,61 +28,8 @@ OVERLAY_DIR = Path(__file__).parents[2] / 'configs' / '_base_' / 'pruning'
 SDT_V1_SIDES = [12, 12, 10, 10, 10, 10, 8, 8]
 QKFORMER_RATIOS = [0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8, 0.75, 0.75, 0.75]
 SDT_V3_RATIOS = [0.9, 0.8, 0.8, 0.8, 0.75, 0.65, 0.65, 0.65]
-
-
-def released_temporal(x: torch.Tensor) -> torch.Tensor:
-    """``[T, B, C, H, W]`` -> ``[B, H*W]``."""
-    m = x.mean(dim=2)
-    change = (m[1:] - m[:-1]).abs().mean(dim=0)
-    return F.softmax(change.flatten(1), dim=1)
-
-
-def released_spatial(x: torch.Tensor, k: int) -> torch.Tensor:
-    """``[T, B, C, H, W]`` -> ``[B, H*W]``."""
-    x_bar = x.mean(dim=0)
-    b, c = x_bar.shape[:2]
-    local_mean = F.conv2d(x_bar, torch.ones(c, c, k, k) / (k * k), padding=k // 2)
-    sim = F.cosine_similarity(x_bar.reshape(b, c, -1), local_mean.reshape(b, c, -1),
-                              dim=1, eps=1e-6)
-    return F.softmax(-sim, dim=1)
-
-
-def released_kept(x: torch.Tensor, side: int, k: int, temporal: bool) -> torch.Tensor:
-    """The released selection: ``torch.topk`` of ``side * side`` tokens, as sets."""
-    score = released_spatial(x, k)
-    if temporal:
-        score = score + released_temporal(x)
-    return torch.topk(score, side * side, dim=1).indices, score
-
-
-def capture_block_inputs(backbone):
-    """Record the tokens every prunable block receives (``[T, B, C, N]``)."""
-    inputs = {}
-    run = backbone.pruner.run
-
-    def recording_run(index, block, x, ctx):
-        inputs[index] = (x.detach().clone(), ctx.hw)
-        return run(index, block, x, ctx)
-
-    backbone.pruner.run = recording_run
-    return inputs
-
-
-def assert_same_sets(kept: torch.Tensor, expected: torch.Tensor, score: torch.Tensor,
-                     where: str):
-    """Equal kept sets per sample. A token may differ only if its released score ties
-    (to float rounding) with the k-th score: torch.topk's order among ties is
-    unspecified, so no implementation can promise more there."""
-    for b in range(kept.shape[0]):
-        ours, theirs = set(kept[b].tolist()), set(expected[b].tolist())
-        if ours == theirs:
-            continue
-        kth = score[b, expected[b]].min()
-        differing = torch.tensor(sorted(ours ^ theirs))
-        gap = (score[b, differing] - kth).abs().max().item()
-        assert gap <= 1e-6 * kth.abs().item(), (
-            f'{where}, sample {b}: kept sets differ in {sorted(ours ^ theirs)} '
-            f'(score gap {gap:.3g} to the k-th score: not a float tie)')
+#: the official E-SpikeFormer classifier keeps stride 16 in its last stage
+SDT_V3_S = dict(type='SDTV3', arch='s', out_type='pooled', last_stage_stride=1)
 
 
 def run_preset(backbone_cfg: dict, overlay: str, batch: int = 2, **pruning_options):
@@ -94,7 +41,7 @@ def run_preset(backbone_cfg: dict, overlay: str, batch: int = 2, **pruning_optio
     torch.manual_seed(0)
     backbone = MODELS.build(dict(backbone_cfg, pruning=dict(pruning, **pruning_options)))
     backbone.train()
-    inputs = capture_block_inputs(backbone)
+    inputs = record_block_inputs(backbone)
     with torch.no_grad():
         backbone(torch.randn(batch, 3, 224, 224))
     records = dict(backbone.pruner.last_records)
@@ -104,12 +51,12 @@ def run_preset(backbone_cfg: dict, overlay: str, batch: int = 2, **pruning_optio
 def check_every_block(inputs, records, sides, kernel_size, temporal):
     assert sorted(records) == sorted(inputs) == list(range(len(sides)))
     for index, side in enumerate(sides):
-        tokens, (h, w) = inputs[index]
-        t, b, c, n = tokens.shape
-        expected, score = released_kept(tokens.reshape(t, b, c, h, w), side, kernel_size,
-                                        temporal)
-        assert score[0].unique().numel() >= 0.75 * n, f'block {index}: scores mostly tie'
-        assert records[index].shape == (b, side * side)
+        tokens, hw = inputs[index]
+        score = released_score(tokens, hw, kernel_size, temporal)
+        assert score[0].unique().numel() >= 0.75 * tokens.shape[-1], (
+            f'block {index}: scores mostly tie')
+        expected = torch.topk(score, side * side, dim=1).indices
+        assert records[index].shape == (tokens.shape[1], side * side)
         assert_same_sets(records[index], expected, score, f'block {index}')
 
 
@@ -127,10 +74,6 @@ def test_qkformer_preset_keeps_the_released_tokens():
     sides = [int(h * r) for h, r in zip(grids, QKFORMER_RATIOS)]
     assert sides == [50, 25, 22, 11, 11, 11, 11, 10, 10, 10]
     check_every_block(inputs, records, sides, kernel_size=7, temporal=True)
-
-
-#: the official E-SpikeFormer classifier keeps stride 16 in its last stage
-SDT_V3_S = dict(type='SDTV3', arch='s', out_type='pooled', last_stage_stride=1)
 
 
 def test_sdt_v3_preset_keeps_the_released_tokens_scored_before_the_sepconv():
@@ -155,11 +98,10 @@ def test_generic_overlays_use_the_released_criterion(overlay):
     inputs, records = run_preset(dict(type='SDTV1', arch='tiny', T=4, out_type='pooled'),
                                  overlay)
     for index, kept in records.items():
-        tokens, (h, w) = inputs[index]
-        t, b, c, n = tokens.shape
-        assert kept.shape == (b, int(ratio * n))
-        score = (released_spatial(tokens.reshape(t, b, c, h, w), 3) +
-                 released_temporal(tokens.reshape(t, b, c, h, w)))
+        tokens, hw = inputs[index]
+        n = tokens.shape[-1]
+        assert kept.shape == (tokens.shape[1], int(ratio * n))
+        score = released_score(tokens, hw)
         expected = torch.topk(score, int(ratio * n), dim=1).indices
         assert_same_sets(kept, expected, score, f'{overlay} block {index}')
 
