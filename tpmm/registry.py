@@ -39,5 +39,5 @@ PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDUL
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='tpmm', locations=['tpmm.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope='tpmm', locations=['tpmm.evaluation'])
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope='tpmm', locations=['tpmm.models'])
-VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='tpmm', locations=['tpmm.visualization'])
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='tpmm', locations=['tpmm.tracking'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope='tpmm', locations=['tpmm.visualization'])
