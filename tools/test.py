@@ -13,7 +13,8 @@ from mmengine.runner import Runner
 
 import tpmm  # noqa: F401  (registries, stack fixes)
 from tpmm.datasets import check_data_config
-from tpmm.engine import apply_common_args, setup_cpu_distributed
+from tpmm.engine import (apply_common_args, check_state_dict, checkpoint_state_dict,
+                         setup_cpu_distributed)
 
 
 def parse_args():
@@ -23,12 +24,12 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument('--out', help='dump predictions to a pickle file (.pkl)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='directory (under the work dir) where painted '
-                        'images are saved')
+    parser.add_argument('--show-dir', help='directory where every test image is saved '
+                        'with its predictions drawn')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
-                        help='pruning overlay(s) from configs/_base_/pruning/, e.g. '
-                        'configs/_base_/pruning/irtop_k0.7.py')
+                        help='pruning overlay(s): files or names under '
+                        'configs/_base_/pruning/, e.g. irtop_k0.7')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.backbone.pruning.keep_ratio=0.5')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -40,20 +41,35 @@ def parse_args():
 
 
 def enable_visualization(cfg: Config, args) -> None:
-    """Turn on the config's visualization hook for ``--show`` / ``--show-dir``."""
+    """Turn on the config's visualization hook for ``--show`` / ``--show-dir``, drawing
+    every test image (frame).
+
+    mmdet's Det / Track hooks write to ``test_out_dir``, joined to the run's
+    timestamped log dir unless absolute; mmseg's hook draws through the visualizer's
+    ``LocalVisBackend``, whose ``img_save_dir`` likewise takes an absolute path.
+    """
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
         raise KeyError('--show / --show-dir need a "visualization" entry in default_hooks')
     hook = hooks['visualization']
     hook['draw'] = True
+    hook_type = str(hook.get('type', ''))
+    if 'Track' in hook_type:
+        hook['frame_interval'] = 1
+    elif 'Seg' in hook_type:
+        hook['interval'] = 1
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
     if args.show_dir:
-        if 'Det' in str(hook.get('type', '')):
-            hook['test_out_dir'] = args.show_dir  # mmdet: relative to the run's log dir
+        show_dir = osp.abspath(args.show_dir)
+        if 'Seg' in hook_type:
+            backends = [b for b in cfg.visualizer.get('vis_backends') or []
+                        if b.get('type') != 'LocalVisBackend']
+            cfg.visualizer.vis_backends = backends + [
+                dict(type='LocalVisBackend', img_save_dir=show_dir)]
         else:
-            cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, args.show_dir)
+            hook['test_out_dir'] = show_dir
 
 
 def main():
@@ -62,6 +78,10 @@ def main():
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg.load_from = args.checkpoint
+    # a test builds nothing of training (mmseg's visualization hook reads runner.iter,
+    # which would otherwise build the train loop and its dataset)
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler'):
+        cfg[key] = None
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     if args.out is not None:
@@ -74,6 +94,8 @@ def main():
     check_data_config(cfg, splits=('test', ))
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    check_state_dict(runner.model, checkpoint_state_dict(args.checkpoint),
+                     f'checkpoint {args.checkpoint}')
     runner.test()
 
 

@@ -8,6 +8,7 @@ import argparse
 import os
 
 from mmengine.config import Config, DictAction
+from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import tpmm  # noqa: F401  (registries, stack fixes)
@@ -19,15 +20,16 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Train a tpmm / mmdet / mmseg model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic mixed precision (needs a GPU)')
     parser.add_argument('--auto-scale-lr', action='store_true', help='scale the lr by batch size')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from PATH, or from the latest checkpoint in the work dir when '
         'given without a path')
     parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
-                        help='pruning overlay(s) from configs/_base_/pruning/, e.g. '
-                        'configs/_base_/pruning/irtop_k0.7.py')
+                        help='pruning overlay(s): files or names under '
+                        'configs/_base_/pruning/, e.g. irtop_k0.7')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.backbone.T=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -43,6 +45,9 @@ def main():
     cfg = apply_common_args(Config.fromfile(args.config), args)
 
     if args.amp:
+        if get_device() == 'cpu':
+            raise RuntimeError('--amp needs a GPU: mmengine\'s AmpOptimWrapper does not '
+                               'run on CPU; train without --amp')
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'

@@ -31,7 +31,7 @@ DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='tpmm', locations
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='tpmm', locations=['tpmm.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='tpmm', locations=['tpmm.datasets'])
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='tpmm', locations=['tpmm.models', 'tpmm.pruning'])  # backbones, heads, scorers, pruners
-MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='tpmm', locations=['tpmm.models'])
+MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='tpmm', locations=['tpmm.engine'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope='tpmm', locations=['tpmm.models'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope='tpmm', locations=['tpmm.engine'])
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='tpmm', locations=['tpmm.engine'])
@@ -39,5 +39,5 @@ PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDUL
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='tpmm', locations=['tpmm.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope='tpmm', locations=['tpmm.evaluation'])
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope='tpmm', locations=['tpmm.models'])
-VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='tpmm', locations=['tpmm.visualization'])
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='tpmm', locations=['tpmm.tracking'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope='tpmm', locations=['tpmm.visualization'])

@@ -1,8 +1,8 @@
 # The MOT17 ByteTrack config on the synthetic MOT17-style sequences: only the data root,
 # the image size (192x108 frames, img_scale 192), the model width (SDT-V1 'tiny', T=2, and
 # the narrow RetinaNet of retinanet_fpn_tiny.py) and the schedule (iterations) change.
-# Make the data first: python tools/dataset_converters/make_synthetic.py --which mot \
-#     --mot-sequences 4 --mot-frames 30
+# Make the data first (4 sequences x 30 frames, the defaults, as tools/demo_tracking.py):
+#     python tools/dataset_converters/make_synthetic.py --which mot
 _base_ = './bytetrack_sdtv1_retinanet_mot17halftrain_test-mot17halfval.py'
 
 data_root = 'data/synthetic_mot/'

@@ -88,7 +88,8 @@ optim_wrapper = dict(
 
 custom_hooks = [dict(type='tpmm.FrameReuseHook')]
 default_hooks = dict(visualization=dict(type='TrackVisualizationHook', draw=False))
+# tpmm's TrackLocalVisualizer: mmdet's, able to draw the ground truth (mmdetection#11873)
 visualizer = dict(
-    type='TrackLocalVisualizer',
+    type='tpmm.TrackLocalVisualizer',
     vis_backends=[dict(type='LocalVisBackend')],
     name='visualizer')

@@ -2,11 +2,15 @@
 import json
 import os.path as osp
 
+import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from PIL import Image
 
-from analysis_common import REPO_ROOT, backbone_config
+from analysis_common import (REPO_ROOT, backbone_config, build_backbone,
+                             build_variant_backbones)
+from analysis_test_utils import TINY_BACKBONE
 
 import benchmark
 import energy
@@ -131,3 +135,83 @@ def test_vis_tokens_writes_panels_of_the_expected_size(tiny_config, tmp_path):
     assert osp.basename(saved['pngs'][0]) == 'astronaut.png'
     assert (width, height) == (vis_tokens.GAP + cols * (panel + vis_tokens.GAP),
                                vis_tokens.GAP + 2 * (vis_tokens.CAPTION + panel + vis_tokens.GAP))
+
+
+def quick_benchmark(*args):
+    return benchmark.main([*args, '--shape', '32', '32', '--batch', '1', '--warmup', '0',
+                           '--repeats', '2', '--iters', '1'])
+
+
+def test_benchmark_applies_pruning_cfg_options_to_the_overlays(tiny_config):
+    tuned = quick_benchmark(tiny_config, '--pruning', 'irtop_k0.7', '--cfg-options',
+                            'model.backbone.pruning.keep_ratio=0.5')
+    name = 'irtop_k0.7[keep_ratio=0.5]'
+    assert tuned['variants'] == ['unpruned', name]
+    assert tuned['pruning'][name]['keep_ratio'] == 0.5
+    plain = quick_benchmark(tiny_config, '--pruning', 'irtop_k0.5', 'irtop_k0.7')
+    gflops = {v: r['backbone_gflops'] for v, r in plain['main']['results'].items()}
+    assert gflops['irtop_k0.5'] < gflops['irtop_k0.7']
+    assert tuned['main']['results'][name]['backbone_gflops'] == gflops['irtop_k0.5']
+
+
+def test_analysis_tools_refuse_pruning_cfg_options_without_an_overlay(tiny_config):
+    with pytest.raises(ValueError, match=r'model\.backbone\.pruning\.keep_ratio.*--pruning'):
+        quick_benchmark(tiny_config, '--cfg-options', 'model.backbone.pruning.keep_ratio=0.5')
+
+
+def test_benchmark_reports_the_noise_floor_and_flags_slowdowns(tiny_config):
+    result = quick_benchmark(tiny_config, '--pruning', 'none', 'irtop_k0.5')
+    main = result['main']
+    base = np.asarray(main['results']['unpruned']['images_per_s']['samples'])
+    p25, median, p75 = np.percentile(base, [25, 50, 75])
+    assert main['noise_floor'] == pytest.approx((p75 - p25) / median)
+    for name, r in main['results'].items():
+        paired = np.asarray(r['images_per_s']['samples']) / base
+        assert [r['speedup_rounds']['p25'], r['speedup_rounds']['p75']] == pytest.approx(
+            np.percentile(paired, [25, 75]).tolist())
+        if name != 'unpruned':
+            assert r['verdict'].startswith('slowdown' if r['speedup'] < 1 else 'faster')
+            assert r['verdict'].endswith('(within noise)') == (
+                abs(r['speedup'] - 1) <= main['noise_floor'])
+
+
+def test_speedup_verdicts():
+    assert benchmark.speedup_verdict(0.914, 0.05) == 'slowdown'
+    assert benchmark.speedup_verdict(0.98, 0.05) == 'slowdown (within noise)'
+    assert benchmark.speedup_verdict(1.167, 0.21) == 'faster (within noise)'
+    assert benchmark.speedup_verdict(1.3, 0.21) == 'faster'
+
+
+def test_benchmark_times_a_trackers_detector_as_the_full_model():
+    config = osp.join(REPO_ROOT, 'configs', 'tracking',
+                      'bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py')
+    result = quick_benchmark(config, '--pruning', 'irtop_k0.5', '--full-model')
+    for r in result['main']['results'].values():
+        assert r['full_model']['call'] == 'tensor'
+        assert r['full_model']['gflops'] > r['backbone_gflops'] > 0
+
+
+def save_backbone(path, prefix='', extra=None, **overrides):
+    torch.manual_seed(1)
+    backbone = build_backbone({**TINY_BACKBONE, **overrides})
+    state = {prefix + k: v for k, v in backbone.state_dict().items()}
+    torch.save(dict(state_dict={**state, **(extra or {})}), str(path))
+    return backbone
+
+
+def test_tools_load_a_full_model_checkpoint_and_refuse_another_model(tiny_config, tmp_path):
+    full = tmp_path / 'full.pth'
+    saved = save_backbone(full, 'backbone.', {'neck.conv.weight': torch.zeros(2)})
+    result = energy.main([tiny_config, '--shape', '32', '32', '--checkpoint', str(full)])
+    torch.manual_seed(0)
+    random = energy.main([tiny_config, '--shape', '32', '32'])
+    assert result['results']['unpruned']['totals'] != random['results']['unpruned']['totals']
+    loaded = build_variant_backbones(TINY_BACKBONE, {'unpruned': None}, str(full))['unpruned']
+    for key, value in saved.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+
+    wrong = tmp_path / 'wrong.pth'
+    save_backbone(wrong, 'backbone.', arch='toy', type='SDTV2')
+    for tool in (energy, benchmark, vis_tokens):
+        with pytest.raises(RuntimeError, match=r'wrong\.pth.*missing keys.*unexpected keys'):
+            tool.main([tiny_config, '--shape', '32', '32', '--checkpoint', str(wrong)])

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'tests', 'data', 'tiny_retinanet.py')
@@ -68,3 +69,16 @@ def test_dist_train_two_processes_on_cpu(tiny_coco_root, tmp_path):
                     '--work-dir', work_dir], cwd=ROOT)
     assert 'Distributed launcher: pytorch' in out or "'world_size': 2" in out or 'World size: 2' in out
     assert last_iter(work_dir) == 'iter_4.pth'
+
+
+def test_train_refuses_amp_without_a_gpu(tiny_coco_root, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU-only error')
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', tiny_config(tmp_path, tiny_coco_root),
+         '--work-dir', str(tmp_path / 'run'), '--amp'],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True,
+        timeout=300)
+    assert proc.returncode != 0
+    assert '--amp needs a GPU' in proc.stderr
+    assert not osp.exists(tmp_path / 'run')

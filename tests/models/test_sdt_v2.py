@@ -320,7 +320,10 @@ def test_converter_command_line(tmp_path):
     src, dst = tmp_path / 'official.pth', tmp_path / 'tpmm.pth'
     official = official_state_dict(REF_ARCH['embed_dims'])
     torch.save({'model': official, 'epoch': 3}, src)
-    subprocess.run([sys.executable, f'{CONVERTERS}/sdt_v2_2tpmm.py', str(src), str(dst)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, f'{CONVERTERS}/sdt_v2_2tpmm.py', str(src), str(dst),
+                    '--source', 'official'], check=True, capture_output=True)
     saved = torch.load(dst, weights_only=True)['state_dict']
     SDTV2(arch=REF_ARCH).load_state_dict(saved, strict=True)
+    zoo = subprocess.run([sys.executable, f'{CONVERTERS}/sdt_v2_2tpmm.py', str(src),
+                          str(dst), '--source', 'zoo'], capture_output=True, text=True)
+    assert zoo.returncode != 0 and "invalid choice: 'zoo'" in zoo.stderr

@@ -2,6 +2,7 @@
 clip and computes the detector loss; tools/test.py and the Runner evaluate a generated
 sequence with MOTChallengeMetric (random-init weights)."""
 import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -90,10 +91,13 @@ def random_checkpoint(tmp_path_factory):
     return str(path)
 
 
-def test_test_tool_prints_hota_mota_idf1(mot_data, random_checkpoint, tmp_path):
+def test_test_tool_prints_hota_mota_idf1_and_draws_every_frame(mot_data, random_checkpoint,
+                                                               tmp_path):
+    show_dir = tmp_path / 'shown'
     result = subprocess.run(
         [sys.executable, 'tools/test.py', SYNTHETIC, random_checkpoint, '--work-dir',
-         str(tmp_path), '--cfg-options', *synthetic_options(mot_data),
+         str(tmp_path), '--show-dir', str(show_dir), '--cfg-options',
+         *synthetic_options(mot_data),
          # a random detector scores low: let its boxes reach the tracker and the metric
          'model.detector.test_cfg.score_thr=0.0', 'model.tracker.obj_score_thrs.high=0.0',
          'model.tracker.init_track_thr=0.0'],
@@ -107,6 +111,10 @@ def test_test_tool_prints_hota_mota_idf1(mot_data, random_checkpoint, tmp_path):
     # the random detector does find (wrong) boxes: the metric counts them as FP
     fp = float(log.split('motchallenge-metric/FP: ')[1].split()[0])
     assert fp > 0
+    with open(mot_data.root / 'annotations' / 'half-val_cocoformat.json') as f:
+        half_val = json.load(f)
+    assert sorted(os.listdir(show_dir)) == sorted(v['name'] for v in half_val['videos'])
+    assert len(glob.glob(str(show_dir / '*' / '*'))) == len(half_val['images'])
 
 
 def test_runner_reuses_tokens_within_each_video(mot_data, random_checkpoint, tmp_path,

@@ -14,31 +14,33 @@ import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from torch import nn
 
 import tpmm  # noqa: F401  (registers backbones, pruners, scorers)
-from tpmm.engine import backbone_key
+from tpmm.engine import (backbone_key, check_state_dict, checkpoint_state_dict,
+                         load_overlay, pruning_variants, without_delete_keys)
 from tpmm.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO_ROOT not in sys.path:  # configs under projects/ import ``projects.*`` modules
     sys.path.append(REPO_ROOT)
-PRUNING_OVERLAY_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'pruning')
 UNPRUNED = 'unpruned'
 #: ImageNet statistics, the normalisation of every tpmm config.
 IMAGE_MEAN = (123.675, 116.28, 103.53)
 IMAGE_STD = (58.395, 57.12, 57.375)
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and merge ``--cfg-options`` style overrides."""
+def load_config(path: str, overlays: Sequence[str] = (), cfg_options: Optional[dict] = None
+                ) -> Tuple[Config, 'OrderedDict[str, Optional[dict]]']:
+    """A config with ``--cfg-options`` merged, and its variants ``{'unpruned': None,
+    <overlay>: pruning, ...}``; pruning keys in ``cfg_options`` tune the overlays
+    (:func:`tpmm.engine.pruning_variants`)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
+    cfg, pruned = pruning_variants(Config.fromfile(path), list(overlays), cfg_options)
+    variants = OrderedDict([(UNPRUNED, None)])
+    variants.update(pruned)
+    return cfg, variants
 
 
 def backbone_config(cfg: Config) -> dict:
@@ -50,62 +52,20 @@ def backbone_config(cfg: Config) -> dict:
     return copy.deepcopy(backbone.to_dict() if isinstance(backbone, ConfigDict) else backbone)
 
 
-def resolve_overlay_path(overlay: str) -> str:
-    """A pruning overlay path, or a file name under ``configs/_base_/pruning``
-    (with or without ``.py``)."""
-    if osp.isfile(overlay):
-        return overlay
-    candidate = osp.join(PRUNING_OVERLAY_DIR, overlay if overlay.endswith('.py')
-                         else overlay + '.py')
-    if osp.isfile(candidate):
-        return candidate
-    raise FileNotFoundError(f'pruning overlay {overlay!r} is neither a file nor a name '
-                            f'under {PRUNING_OVERLAY_DIR}')
-
-
 def overlay_pruning(overlay: str) -> Tuple[str, dict]:
-    """``(variant name, pruning dict)`` of a pruning overlay config.
-
-    The overlay must set ``model.backbone.pruning`` (a dict with ``type``)."""
-    path = resolve_overlay_path(overlay)
-    cfg = Config.fromfile(path)
-    try:
-        pruning = cfg.model.backbone.pruning
-    except AttributeError:
-        raise KeyError(f'pruning overlay {path} does not set model.backbone.pruning')
-    if not isinstance(pruning, dict) or 'type' not in pruning:
-        raise KeyError(f"pruning overlay {path}: model.backbone.pruning must be a dict "
-                       f"with a 'type' key, got {pruning!r}")
-    name = osp.splitext(osp.basename(path))[0]
-    return name, without_delete_keys(pruning.to_dict() if isinstance(pruning, ConfigDict)
-                                     else dict(pruning))
-
-
-def without_delete_keys(cfg):
-    """A copy of a config dict without mmengine's ``_delete_`` merge markers."""
-    if isinstance(cfg, dict):
-        return {k: without_delete_keys(v) for k, v in cfg.items() if k != '_delete_'}
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(without_delete_keys(v) for v in cfg)
-    return copy.deepcopy(cfg)
-
-
-def variants_from_overlays(overlays: Sequence[str]) -> 'OrderedDict[str, Optional[dict]]':
-    """``{'unpruned': None, <overlay name>: pruning, ...}`` in the given order."""
-    variants = OrderedDict([(UNPRUNED, None)])
-    for overlay in overlays:
-        name, pruning = overlay_pruning(overlay)
-        if name in variants:
-            raise ValueError(f'pruning overlay {overlay!r} given twice (variant {name!r})')
-        variants[name] = pruning
-    return variants
+    """``(variant name, pruning dict)`` of a pruning overlay (a file or a name under
+    ``configs/_base_/pruning``)."""
+    name, pruning = load_overlay(overlay)
+    return name, without_delete_keys(pruning)
 
 
 def build_backbone(backbone_cfg: dict, pruning: Optional[dict] = None,
                    checkpoint: Optional[str] = None) -> nn.Module:
     """Build a tpmm backbone with ``pruning`` (``None``: unpruned), in eval mode.
 
-    ``checkpoint`` may hold a full model (keys ``backbone.*``) or a bare backbone.
+    ``checkpoint`` may hold a full model (keys ``backbone.*``, a tracker's
+    ``detector.backbone.*``) or a bare backbone; one that does not fit the backbone is
+    refused, naming the keys.
     """
     cfg = copy.deepcopy(backbone_cfg)
     cfg['pruning'] = copy.deepcopy(pruning)
@@ -113,9 +73,9 @@ def build_backbone(backbone_cfg: dict, pruning: Optional[dict] = None,
     with DefaultScope.overwrite_default_scope('tpmm'):  # whatever scope is current
         backbone = MODELS.build(cfg)
     if checkpoint is not None:
-        load_checkpoint(backbone, checkpoint, map_location='cpu', strict=False,
-                        revise_keys=[(r'^module\.', ''), (r'^(detector\.)?backbone\.', '')],
-                        logger='silent')
+        state_dict = checkpoint_state_dict(checkpoint, prefix=r'(detector\.)?backbone\.')
+        check_state_dict(backbone, state_dict, f'--checkpoint {checkpoint}')
+        backbone.load_state_dict(state_dict, strict=False)  # the pruner's keys aside
     return backbone.eval()
 
 

@@ -30,12 +30,17 @@ JSON keys (``--out``)::
     sweep: list of measurements, one per --sweep long side (key "long_side")
     measurement = {
       shape [H, W], batch,
+      noise_floor                  # the unpruned variant's images/s IQR / median
       results: {variant: {
         images_per_s: {median, p25, p75, min, max, rel_iqr, samples},
         backbone_gflops            # per image, counted with pruning active
         flops_ratio                # unpruned FLOPs / this variant's FLOPs (the bound)
         speedup                    # median images/s / unpruned median images/s
-        speedup_vs_bound           # speedup / flops_ratio (1.0 = all of the bound)
+        speedup_rounds: {p25, p75} # of the per-round paired ratios to the unpruned one
+        verdict                    # "slowdown" (speedup < 1) or "faster", plus
+                                   # " (within noise)" when |speedup - 1| <= noise_floor
+        speedup_vs_bound           # speedup / flops_ratio (1.0 = all of the bound;
+                                   # read it only where the verdict is "faster")
         block_time_share           # share of backbone time spent in the prunable blocks
         block_speedup              # unpruned block time / this variant's block time
         kept_tokens: {block: [K, N]}   # tokens run by each pruned block / grid size
@@ -64,8 +69,8 @@ from mmengine.registry import DefaultScope
 from torch import nn
 
 from analysis_common import (UNPRUNED, backbone_config, build_variant_backbones,
-                             check_shape, input_shape_for, load_config, print_table,
-                             variants_from_overlays)
+                             check_shape, input_shape_for, load_config, print_table)
+from tpmm.engine import backbone_key
 from tpmm.evaluation import PruningOverheadTimer, count_flops
 
 
@@ -209,15 +214,16 @@ def full_model_call(model: nn.Module, inputs: torch.Tensor):
 
 
 def build_full_models(cfg, variants, backbones, device):
-    """The whole model of ``cfg`` per variant, with the variant's backbone weights
-    (neck and head drawn with the same seed for every variant)."""
+    """The whole model of ``cfg`` per variant, with the variant's backbone (neck and
+    head drawn with the same seed for every variant). For a tracker this is its
+    detector: association needs whole videos, not a batch of images."""
     models = OrderedDict()
-    for name, pruning in variants.items():
-        model_cfg = copy.deepcopy(cfg.model)
-        model_cfg.backbone.pruning = copy.deepcopy(pruning)
+    for name in variants:
         torch.manual_seed(0)
         with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'tpmm')):
-            model = ROOT_MODELS.build(model_cfg)
+            model = ROOT_MODELS.build(copy.deepcopy(cfg.model))
+        if backbone_key(cfg) == 'model.detector.backbone':
+            model = model.detector
         model.backbone = backbones[name]
         models[name] = model.to(device).eval()
     return models
@@ -260,7 +266,11 @@ def measure(backbones, shape, batch, device, args, full_models=None) -> dict:
         for name, train in measure_training(backbones, inputs, device, args).items():
             results[name]['train_step'] = train
     base = results[UNPRUNED]
-    for result in results.values():
+    noise_floor = base['images_per_s']['rel_iqr']
+    for name, result in results.items():
+        paired = np.asarray(samples[name]) / np.asarray(samples[UNPRUNED])
+        result['speedup_rounds'] = dict(p25=float(np.percentile(paired, 25)),
+                                        p75=float(np.percentile(paired, 75)))
         if 'train_step' in result:
             result['train_step']['speedup'] = (result['train_step']['images_per_s']['median'] /
                                                base['train_step']['images_per_s']['median'])
@@ -271,7 +281,16 @@ def measure(backbones, shape, batch, device, args, full_models=None) -> dict:
         overhead = result['overhead']
         result['block_time_share'] = overhead['block_ms'] / overhead['backbone_ms']
         result['block_speedup'] = base['overhead']['block_ms'] / overhead['block_ms']
-    return dict(shape=list(shape), batch=batch, results=results)
+        result['verdict'] = ('reference' if name == UNPRUNED
+                             else speedup_verdict(result['speedup'], noise_floor))
+    return dict(shape=list(shape), batch=batch, noise_floor=noise_floor, results=results)
+
+
+def speedup_verdict(speedup: float, noise_floor: float) -> str:
+    """``'slowdown'`` below 1 and ``'faster'`` above, ``' (within noise)'`` added when
+    the distance to 1 is at most ``noise_floor`` (a relative spread)."""
+    verdict = 'slowdown' if speedup < 1 else 'faster'
+    return verdict + (' (within noise)' if abs(speedup - 1) <= noise_floor else '')
 
 
 class CallableModule(nn.Module):
@@ -287,7 +306,8 @@ class CallableModule(nn.Module):
 
 def print_measurement(measurement: dict, title: str) -> str:
     headers = ['variant', 'img/s', 'IQR/med', 'GFLOPs', 'FLOPs bound', 'speedup',
-               'speedup/bound', 'overhead %', 'scoring %', 'blocks % time', 'block speedup']
+               'speedup p25-p75', 'verdict', 'speedup/bound', 'overhead %', 'scoring %',
+               'blocks % time', 'block speedup']
     with_model = all('full_model' in r for r in measurement['results'].values())
     if with_model:
         headers += ['model img/s', 'model GFLOPs', 'model call']
@@ -298,6 +318,7 @@ def print_measurement(measurement: dict, title: str) -> str:
     for name, r in measurement['results'].items():
         rows.append([name, r['images_per_s']['median'], r['images_per_s']['rel_iqr'],
                      r['backbone_gflops'], r['flops_ratio'], r['speedup'],
+                     '{p25:.3f}-{p75:.3f}'.format(**r['speedup_rounds']), r['verdict'],
                      r['speedup_vs_bound'], 100 * r['overhead']['overhead_share'],
                      100 * r['overhead']['scoring_share'], 100 * r['block_time_share'],
                      r['block_speedup']])
@@ -307,8 +328,9 @@ def print_measurement(measurement: dict, title: str) -> str:
         if with_train:
             rows[-1] += [r['train_step']['images_per_s']['median'], r['train_step']['speedup']]
     shape = measurement['shape']
-    return print_table(f'{title}: {shape[0]}x{shape[1]}, batch {measurement["batch"]}',
-                       headers, rows)
+    return print_table(f'{title}: {shape[0]}x{shape[1]}, batch {measurement["batch"]}; '
+                       f'noise floor ±{100 * measurement["noise_floor"]:.1f} % (unpruned '
+                       'IQR/median): ratios closer to 1 are noise', headers, rows)
 
 
 def run_benchmark(cfg, variants, args) -> dict:
@@ -358,8 +380,7 @@ def main(argv=None) -> dict:
     warning = allocator_warning(args.device, os.environ, sys.platform)
     if warning:
         MMLogger.get_current_instance().warning(warning)
-    cfg = load_config(args.config, args.cfg_options)
-    variants = variants_from_overlays(args.pruning)
+    cfg, variants = load_config(args.config, args.pruning, args.cfg_options)
     result = run_benchmark(cfg, variants, args)
     if args.out:
         with open(args.out, 'w') as f:

@@ -35,7 +35,7 @@ from mmengine.config import DictAction
 
 from analysis_common import (UNPRUNED, backbone_config, build_variant_backbones,
                              check_shape, image_tensor, load_config, load_image,
-                             print_table, variants_from_overlays)
+                             print_table)
 from tpmm.evaluation import (DEFAULT_E_AC_PJ, DEFAULT_E_MAC_PJ, measure_spike_energy,
                              paper_energy_pj)
 
@@ -148,8 +148,8 @@ def print_report(result: dict) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    result = run_energy(cfg, variants_from_overlays(args.pruning), args)
+    cfg, variants = load_config(args.config, args.pruning, args.cfg_options)
+    result = run_energy(cfg, variants, args)
     print_report(result)
     if args.out:
         with open(args.out, 'w') as f:

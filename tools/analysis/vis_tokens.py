@@ -46,7 +46,7 @@ from spikingjelly.activation_based import functional
 
 from analysis_common import (UNPRUNED, backbone_config, build_variant_backbones,
                              check_shape, image_tensor, load_config, load_image,
-                             print_table, variants_from_overlays)
+                             print_table)
 from tpmm.evaluation import (PruningOverheadTimer, patch_information_maps,
                              relative_feature_error, selection_information)
 
@@ -237,8 +237,7 @@ def run_vis(cfg, variants, args) -> dict:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    variants = variants_from_overlays(args.pruning)
+    cfg, variants = load_config(args.config, args.pruning, args.cfg_options)
     for name, pruning in scorer_variants(args.scorers, args.keep_ratio).items():
         variants[name] = pruning
     variants.move_to_end(UNPRUNED, last=False)

@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/make_synthetic.py [--out data] [--which coco ade mot]
         [--seed 0] [--coco-images 64 16] [--ade-images 64 16] [--image-size 128]
-        [--mot-sequences 2] [--mot-frames 24] [--mot-size 192 108]
+        [--mot-sequences 4] [--mot-frames 30] [--mot-size 192 108]
 
 writes ``<out>/synthetic_coco/`` (COCO 2017 instances), ``<out>/synthetic_ade/
 ADEChallengeData2016/`` and ``<out>/synthetic_mot/`` (MOT17-style ``train/`` plus the
@@ -41,8 +41,8 @@ def parse_args():
                         metavar=('TRAIN', 'VAL'), help='COCO images per split')
     parser.add_argument('--ade-images', type=int, nargs=2, default=[64, 16],
                         metavar=('TRAIN', 'VAL'), help='ADE20K images per split')
-    parser.add_argument('--mot-sequences', type=int, default=2, help='MOT train sequences')
-    parser.add_argument('--mot-frames', type=int, default=24, help='frames per MOT sequence')
+    parser.add_argument('--mot-sequences', type=int, default=4, help='MOT train sequences')
+    parser.add_argument('--mot-frames', type=int, default=30, help='frames per MOT sequence')
     parser.add_argument('--mot-size', type=int, nargs=2, default=[192, 108],
                         metavar=('WIDTH', 'HEIGHT'), help='MOT frame size')
     return parser.parse_args()

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 import torch
 
 from state_dict_conversion import (ConversionPlan, block_count, conv1x1_as_conv1d,
-                                   convert_file)
+                                   convert_file, summary)
 
 SOURCES = ('zoo', 'official')
 #: (conv, batch norm) pairs of each patch embedding, tpmm names
@@ -96,4 +96,4 @@ def convert(state_dict: Dict[str, torch.Tensor],
 
 
 if __name__ == '__main__':
-    convert_file(convert, __doc__.splitlines()[0])
+    convert_file(convert, summary(__doc__))

@@ -16,7 +16,7 @@ from typing import Dict
 
 import torch
 
-from state_dict_conversion import ConversionPlan, block_count, convert_file
+from state_dict_conversion import ConversionPlan, block_count, convert_file, summary
 
 SOURCES = ('zoo', 'official')
 BLOCK_BATCH_NORMS = ('attn.q_bn', 'attn.k_bn', 'attn.v_bn', 'attn.proj_bn')
@@ -76,4 +76,4 @@ def convert(state_dict: Dict[str, torch.Tensor],
 
 
 if __name__ == '__main__':
-    convert_file(convert, __doc__.splitlines()[0])
+    convert_file(convert, summary(__doc__))

@@ -1,7 +1,7 @@
 """Convert a Meta-SpikeFormer (Spike-Driven Transformer V2) checkpoint to the keys of
 ``tpmm.SDTV2``.
 
-    python tools/model_converters/sdt_v2_2tpmm.py SRC DST
+    python tools/model_converters/sdt_v2_2tpmm.py SRC DST [--source official]
 
 Source layout: BICLab/Spike-Driven-Transformer-V2 ``classification/models.py``
 (``Spiking_vit_MetaFormer``), also as the ``backbone.`` of a detection / segmentation
@@ -15,15 +15,15 @@ The output ``{'state_dict': ...}`` loads with
 its last stage at stride 16: build ``SDTV2(..., last_stage_stride=1)`` to reproduce it
 (the default 2 gives a stride-32 last level for dense heads; the weights are the same).
 """
-import argparse
 from typing import Callable, Dict, List, Tuple
 
 import torch
 
-from state_dict_conversion import (ConversionPlan, block_count, load_state_dict,
+from state_dict_conversion import (ConversionPlan, block_count, convert_file, summary,
                                    unwrap_state_dict)
 
 Tensor = torch.Tensor
+SOURCES = ('official', )
 IGNORED = [r'head\..*', r'head_kd\..*']
 
 
@@ -119,21 +119,18 @@ def convert_layout(state_dict: Dict[str, Tensor], blocks: Dict[str, Callable],
     return plan.run(state_dict, what)
 
 
-def convert(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+def check_source(source: str) -> None:
+    """Only the official layout exists (spikingjelly's zoo has no SDT-V2 / V3)."""
+    if source not in SOURCES:
+        raise ValueError(f'source must be one of {SOURCES}, got source={source!r}')
+
+
+def convert(state_dict: Dict[str, Tensor], source: str = 'official') -> Dict[str, Tensor]:
     """Reference Meta-SpikeFormer state dict (possibly wrapped) -> ``tpmm.SDTV2`` state
     dict. Raises ``CheckpointConversionError`` naming missing and unknown keys."""
+    check_source(source)
     return convert_layout(state_dict, BLOCKS, 'Meta-SpikeFormer (SDT-V2)')
 
 
-def main(convert_fn: Callable[[Dict[str, Tensor]], Dict[str, Tensor]], description: str) -> None:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('src', help='reference checkpoint')
-    parser.add_argument('dst', help='output checkpoint (tpmm keys)')
-    args = parser.parse_args()
-    converted = convert_fn(load_state_dict(args.src))
-    torch.save({'state_dict': converted}, args.dst)
-    print(f'wrote {len(converted)} tensors to {args.dst}')
-
-
 if __name__ == '__main__':
-    main(convert, __doc__.splitlines()[0])
+    convert_file(convert, summary(__doc__), sources=SOURCES)

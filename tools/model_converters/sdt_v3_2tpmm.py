@@ -1,7 +1,7 @@
 """Convert an E-SpikeFormer (Spike-Driven Transformer V3) checkpoint to the keys of
 ``tpmm.SDTV3``.
 
-    python tools/model_converters/sdt_v3_2tpmm.py SRC DST
+    python tools/model_converters/sdt_v3_2tpmm.py SRC DST [--source official]
 
 Source layout: BICLab/Spike-Driven-Transformer-V3
 ``SDT_V3/Classification/Model_Base/models.py``
@@ -20,7 +20,9 @@ from typing import Dict
 
 import torch
 
-from sdt_v2_2tpmm import conv_mlp, convert_layout, downsample, main, token_mlp
+from sdt_v2_2tpmm import (SOURCES, check_source, conv_mlp, convert_layout, downsample,
+                          token_mlp)
+from state_dict_conversion import convert_file, summary
 
 Tensor = torch.Tensor
 
@@ -50,11 +52,12 @@ BLOCKS = dict(downsample=downsample, conv_block=conv_block,
               transformer_block=transformer_block)
 
 
-def convert(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+def convert(state_dict: Dict[str, Tensor], source: str = 'official') -> Dict[str, Tensor]:
     """Reference E-SpikeFormer state dict (possibly wrapped) -> ``tpmm.SDTV3`` state
     dict. Raises ``CheckpointConversionError`` naming missing and unknown keys."""
+    check_source(source)
     return convert_layout(state_dict, BLOCKS, 'E-SpikeFormer (SDT-V3)')
 
 
 if __name__ == '__main__':
-    main(convert, __doc__.splitlines()[0])
+    convert_file(convert, summary(__doc__), sources=SOURCES)

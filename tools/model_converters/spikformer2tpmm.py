@@ -19,7 +19,7 @@ from typing import Dict
 import torch
 
 from state_dict_conversion import (ConversionPlan, block_count, conv1x1_as_conv1d,
-                                   convert_file)
+                                   convert_file, summary)
 
 SOURCES = ('zoo', 'official')
 NOTES = {
@@ -84,4 +84,4 @@ def convert(state_dict: Dict[str, torch.Tensor],
 
 
 if __name__ == '__main__':
-    convert_file(convert, __doc__.splitlines()[0], notes=NOTES)
+    convert_file(convert, summary(__doc__), notes=NOTES)

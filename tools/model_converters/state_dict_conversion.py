@@ -159,18 +159,25 @@ def conv1x1_as_conv1d(weight: Tensor) -> Tensor:
     return weight.reshape(weight.shape[0], weight.shape[1], 1)
 
 
+def summary(doc: str) -> str:
+    """The first paragraph of a converter's docstring, on one line (its ``--help``)."""
+    return ' '.join(doc.strip().split('\n\n')[0].split())
+
+
 def convert_file(convert: Callable[[Dict[str, Tensor], str], Dict[str, Tensor]],
                  description: str, argv: Optional[List[str]] = None,
-                 notes: Optional[Dict[str, str]] = None) -> None:
-    """Command line of a converter: ``SRC DST [--source zoo|official]``; writes
+                 notes: Optional[Dict[str, str]] = None,
+                 sources: Sequence[str] = ('zoo', 'official')) -> None:
+    """Command line of a converter: ``SRC DST [--source SOURCE]`` (``sources``, the
+    key layouts ``convert`` reads; default ``official``); writes
     ``{'state_dict': converted}`` to ``DST`` (loadable with
     ``init_cfg=dict(type='Pretrained', checkpoint=DST)``)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='source checkpoint')
     parser.add_argument('dst', help='output checkpoint (tpmm keys)')
-    parser.add_argument('--source', choices=('zoo', 'official'), default='official',
-                        help='key layout of SRC: spikingjelly 2.0 model zoo or the '
-                             'official repository (default)')
+    parser.add_argument('--source', choices=sources, default='official',
+                        help='key layout of SRC: the official repository (default)' +
+                        (' or the spikingjelly 2.0 model zoo' if 'zoo' in sources else ''))
     args = parser.parse_args(argv)
     converted = convert(load_state_dict(args.src), args.source)
     torch.save({'state_dict': converted}, args.dst)

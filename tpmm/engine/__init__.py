@@ -1,5 +1,15 @@
-"""tpmm engine: hooks and launch helpers."""
-from .launch import (apply_common_args, apply_pruning_overlay, backbone_key,
-                     setup_cpu_distributed)
+"""tpmm engine: launch helpers, pruning overlays, checkpoint checks."""
+from .checkpoint import check_state_dict, checkpoint_state_dict
+from .launch import CPUDistributedDataParallel, apply_common_args, setup_cpu_distributed
+from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbone_key,
+                              backbone_pruning, check_pruning_options, load_overlay,
+                              pruning_options, pruning_variants, resolve_overlay,
+                              without_delete_keys)
 
-__all__ = ['apply_common_args', 'apply_pruning_overlay', 'backbone_key', 'setup_cpu_distributed']
+__all__ = [
+    'check_state_dict', 'checkpoint_state_dict',
+    'CPUDistributedDataParallel', 'apply_common_args', 'setup_cpu_distributed',
+    'PRUNING_OVERLAY_DIR', 'apply_pruning_overlay', 'backbone_key', 'backbone_pruning',
+    'check_pruning_options', 'load_overlay', 'pruning_options', 'pruning_variants',
+    'resolve_overlay', 'without_delete_keys'
+]

@@ -4,48 +4,25 @@ import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config, DictAction  # noqa: F401  (re-exported for tools)
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
+from torch import nn
 
-
-def backbone_key(cfg: Config) -> str:
-    """Dotted key of the backbone to prune: ``model.backbone``, or
-    ``model.detector.backbone`` for trackers that wrap a detector."""
-    model = cfg.get('model') or {}
-    if 'backbone' in model:
-        return 'model.backbone'
-    if 'backbone' in (model.get('detector') or {}):
-        return 'model.detector.backbone'
-    raise KeyError(f'config {cfg.filename} has neither model.backbone nor '
-                   'model.detector.backbone')
-
-
-def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
-    """Merge a pruning overlay (``configs/_base_/pruning/*.py``) into ``cfg``.
-
-    mmengine refuses two ``_base_`` files that both define ``model``, so an overlay
-    cannot sit beside a task config in ``_base_``; this merges it instead (its
-    ``_delete_=True`` replaces the task's pruning settings). The overlay's
-    ``model.backbone.pruning`` goes to :func:`backbone_key` (a tracker's
-    ``model.detector.backbone``).
-    """
-    if not osp.isfile(overlay):
-        raise FileNotFoundError(f'--pruning: overlay {overlay} not found')
-    overlay_cfg = Config.fromfile(overlay)
-    backbone = overlay_cfg.get('model', {}).get('backbone', {})
-    if set(overlay_cfg.keys()) != {'model'} or set(backbone.keys()) != {'pruning'}:
-        raise ValueError(f'--pruning: {overlay} must set only model.backbone.pruning')
-    cfg.merge_from_dict({f'{backbone_key(cfg)}.pruning': backbone['pruning'].to_dict()})
-    return cfg
+from tpmm.registry import MODEL_WRAPPERS
+from .pruning_overlay import apply_pruning_overlay, check_pruning_options, pruning_options
 
 
 def apply_common_args(cfg: Config, args) -> Config:
     """Apply ``--pruning``, ``--launcher``, ``--cfg-options`` and ``--work-dir`` the
     way mmdet does (``--cfg-options`` last, so it can tune the overlay)."""
     cfg.launcher = args.launcher
-    for overlay in getattr(args, 'pruning', None) or []:
+    overlays = getattr(args, 'pruning', None) or []
+    for overlay in overlays:
         apply_pruning_overlay(cfg, overlay)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        check_pruning_options(cfg, pruning_options(cfg, args.cfg_options), overlays)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -53,13 +30,33 @@ def apply_common_args(cfg: Config, args) -> Config:
     return cfg
 
 
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` for processes without CUDA (gloo).
+
+    ``SyncBatchNorm`` only runs on CUDA, so its layers are reverted to ``BatchNorm``
+    with mmengine's :func:`revert_sync_batchnorm` (each process then normalises its
+    own batch), and the log says so.
+    """
+
+    def __init__(self, module: nn.Module, **kwargs):
+        num_sync = sum(isinstance(m, nn.SyncBatchNorm) for m in module.modules())
+        if num_sync:
+            MMLogger.get_current_instance().warning(
+                f'no CUDA: {num_sync} SyncBatchNorm layers reverted to BatchNorm '
+                '(batch statistics are per process)')
+            module = revert_sync_batchnorm(module)
+        super().__init__(module=module, **kwargs)
+
+
 def setup_cpu_distributed(cfg: Config) -> None:
     """Make ``--launcher pytorch`` work on a machine without CUDA.
 
     mmengine 0.10.7 calls ``torch.cuda.set_device`` and wraps the model in DDP with
-    ``device_ids=[LOCAL_RANK]``; both fail on CPU. Without CUDA we start the gloo
-    process group ourselves (the Runner then skips its own init) and build the DDP
-    wrapper with ``device_ids=None``.
+    ``device_ids=[LOCAL_RANK]``; both fail on CPU, and so does ``SyncBatchNorm``.
+    Without CUDA we start the gloo process group ourselves (the Runner then skips its
+    own init) and wrap the model with :class:`CPUDistributedDataParallel`
+    (``device_ids=None``).
     """
     if cfg.launcher == 'none' or torch.cuda.is_available():
         return
@@ -67,7 +64,8 @@ def setup_cpu_distributed(cfg: Config) -> None:
         dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
                                 world_size=int(os.environ['WORLD_SIZE']))
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
-    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    if wrapper.get('type', 'MMDistributedDataParallel') == 'MMDistributedDataParallel':
+        wrapper['type'] = 'tpmm.CPUDistributedDataParallel'
     wrapper['device_ids'] = None
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))

@@ -16,9 +16,11 @@ The trackers, models, datasets and metric are mmdet's own (configs/tracking/):
 Token pruning is the detection overlays' ``pruning=`` of ``model.detector.backbone``.
 This package adds reuse of kept-token sets across the frames of a video:
 :class:`FrameReusePruner` (wraps IRToP) and :class:`FrameReuseHook` (gives it each
-frame's ``frame_id``).
+frame's ``frame_id``). :class:`TrackLocalVisualizer` works around mmdet 3.3 failing to
+draw a test frame's ground truth (``tools/test.py --show-dir``).
 """
 from .frame_reuse_hook import FrameReuseHook, batch_frame_id
 from .frame_reuse_pruner import FrameReusePruner
+from .visualizer import TrackLocalVisualizer
 
-__all__ = ['FrameReusePruner', 'FrameReuseHook', 'batch_frame_id']
+__all__ = ['FrameReusePruner', 'FrameReuseHook', 'TrackLocalVisualizer', 'batch_frame_id']
