@@ -1,0 +1,224 @@
+"""Calibrate a per-block keep schedule to a backbone-FLOPs budget.
+
+A greedy sensitivity search: starting from the unpruned backbone, each step lowers the
+kept-token count of the one prunable block whose step costs the least output
+distortion per FLOP saved, until the backbone's FLOPs (counted on a real pruned forward,
+:func:`count_flops`) reach the target. Distortion is the mean relative L2 error of the
+backbone's outputs against the unpruned backbone on calibration images, so the search
+needs no labels and works for any task head.
+"""
+import copy
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from tpmm.pruning import build_pruner
+from .flop_count import count_flops
+from .pruning_overhead import PruningOverheadTimer
+
+
+@dataclass
+class CalibrationResult:
+    """Outcome of :meth:`KeepScheduleCalibrator.search`.
+
+    Attributes:
+        keep_schedule: per prunable block, the keep ratio (``schedule_unit='tokens'``)
+            that gives ``kept_tokens`` on the calibration shape.
+        kept_tokens / grid_tokens: tokens kept and on the grid, per block.
+        flops / unpruned_flops: backbone FLOPs per image, pruned and unpruned.
+        distortion: mean relative output error of the schedule on the calibration data.
+        history: ``(block index, kept tokens, flops, distortion)`` per accepted step.
+    """
+
+    keep_schedule: List[float]
+    kept_tokens: List[int]
+    grid_tokens: List[int]
+    flops: int
+    unpruned_flops: int
+    distortion: float
+    history: List[Tuple[int, int, int, float]] = field(default_factory=list)
+
+    @property
+    def reduction(self) -> float:
+        """Share of the unpruned backbone FLOPs the schedule removes."""
+        return 1.0 - self.flops / self.unpruned_flops
+
+
+def output_distortion(outputs: Sequence[torch.Tensor],
+                      reference: Sequence[torch.Tensor]) -> float:
+    """Mean over outputs and samples of ``|o - r| / |r|`` (flattened per sample)."""
+    errors = []
+    for out, ref in zip(outputs, reference):
+        out, ref = out.flatten(1).float(), ref.flatten(1).float()
+        errors.append((out - ref).norm(dim=1) / ref.norm(dim=1).clamp_min(1e-12))
+    return torch.cat(errors).mean().item()
+
+
+def ratio_for_tokens(kept: int, grid: int) -> float:
+    """A keep ratio that keeps exactly ``kept`` of ``grid`` tokens (``int(r * grid)``;
+    1.0 for the whole grid, i.e. the block is not pruned)."""
+    return 1.0 if kept >= grid else round((kept + 0.5) / grid, 6)
+
+
+class KeepScheduleCalibrator:
+    """Searches per-block keep counts of a backbone for a FLOPs budget.
+
+    Args:
+        backbone: a tpmm backbone (its mode is left as it is; call ``eval()`` first for
+            a trained model).
+        batches: calibration inputs, each a tensor the backbone takes.
+        pruning (dict): the pruner config without a keep ratio or schedule (the
+            criterion); ``dict(type='IRToP')`` by default (the released criterion).
+        step (float): a search step lowers one block by ``max(1, round(step * N))``
+            tokens (N: its grid).
+        min_keep (float): no block keeps fewer than ``max(1, int(min_keep * N))``.
+        log (callable, optional): receives one progress line per accepted step.
+    """
+
+    def __init__(self,
+                 backbone: nn.Module,
+                 batches: Sequence[torch.Tensor],
+                 pruning: Optional[dict] = None,
+                 step: float = 0.1,
+                 min_keep: float = 0.1,
+                 log: Optional[Callable[[str], None]] = None):
+        if not batches:
+            raise ValueError('KeepScheduleCalibrator needs at least one calibration batch')
+        if not 0 < step < 1 or not 0 < min_keep <= 1:
+            raise ValueError(f'step and min_keep must be in (0, 1), got step={step!r}, '
+                             f'min_keep={min_keep!r}')
+        self.backbone = backbone
+        self.batches = list(batches)
+        self.pruning = dict(pruning or dict(type='IRToP'))
+        for key in ('keep_ratio', 'keep_schedule', 'schedule_unit'):
+            self.pruning.pop(key, None)
+        self.pruning.pop('_delete_', None)
+        self.step = step
+        self.min_keep = min_keep
+        self.log = log or (lambda line: None)
+        self.num_blocks = backbone.num_prunable_blocks
+        self.original_pruner = backbone.pruner
+        try:
+            self.grid_tokens = self._grid_tokens()
+            self.reference = self._outputs(None)
+            self.unpruned_flops = self._flops(None)
+        finally:
+            backbone.pruner = self.original_pruner
+
+    def _set_pruner(self, kept: Optional[Sequence[int]]) -> None:
+        if kept is None:
+            cfg = dict(type='NoPrune')
+        else:
+            schedule = [ratio_for_tokens(k, n) for k, n in zip(kept, self.grid_tokens)]
+            cfg = dict(copy.deepcopy(self.pruning), keep_ratio=None, keep_schedule=schedule,
+                       schedule_unit='tokens')
+        self.backbone.pruner = build_pruner(cfg, self.num_blocks)
+
+    def _grid_tokens(self) -> List[int]:
+        self._set_pruner(None)
+        with PruningOverheadTimer(self.backbone.pruner) as timer, torch.no_grad():
+            self.backbone(self.batches[0][:1])
+        if sorted(timer.stage_hw) != list(range(self.num_blocks)):
+            raise RuntimeError(f'{type(self.backbone).__name__} ran prunable blocks '
+                               f'{sorted(timer.stage_hw)}, expected 0..{self.num_blocks - 1}')
+        return [timer.stage_hw[i][0] * timer.stage_hw[i][1] for i in range(self.num_blocks)]
+
+    def _outputs(self, kept: Optional[Sequence[int]]) -> List[torch.Tensor]:
+        self._set_pruner(kept)
+        outputs = []
+        with torch.no_grad():
+            for batch in self.batches:
+                out = self.backbone(batch)
+                outputs.extend(out if isinstance(out, (tuple, list)) else [out])
+        return outputs
+
+    def _flops(self, kept: Optional[Sequence[int]]) -> int:
+        self._set_pruner(kept)
+        return count_flops(self.backbone, self.batches[0][:1])['total']
+
+    def measure(self, kept: Sequence[int]) -> Tuple[int, float]:
+        """``(FLOPs per image, distortion)`` of keeping ``kept`` tokens per block (leaves
+        that pruner on the backbone)."""
+        return self._flops(kept), output_distortion(self._outputs(kept), self.reference)
+
+    def minimum_kept(self) -> List[int]:
+        return [max(1, int(self.min_keep * n)) for n in self.grid_tokens]
+
+    def max_reduction(self) -> float:
+        """The FLOPs reduction with every prunable block at its minimum."""
+        try:
+            return 1.0 - self._flops(self.minimum_kept()) / self.unpruned_flops
+        finally:
+            self.backbone.pruner = self.original_pruner
+
+    def search(self, target_reduction: float, tolerance: float = 0.02) -> CalibrationResult:
+        """Greedy search until the FLOPs are within ``tolerance`` (relative) of
+        ``(1 - target_reduction) * unpruned``.
+
+        Raises:
+            ValueError: the target is more than the prunable blocks can remove.
+        """
+        if not 0 < target_reduction < 1:
+            raise ValueError(f'target FLOPs reduction must be in (0, 1), got '
+                             f'{target_reduction!r}')
+        reachable = self.max_reduction()
+        if target_reduction > reachable:
+            raise ValueError(
+                f'a {target_reduction:.1%} backbone-FLOPs reduction cannot be reached: with '
+                f'every prunable block at its minimum ({self.min_keep:g} of its tokens) '
+                f'the reduction is at most {reachable:.1%} (the rest of '
+                f'{type(self.backbone).__name__} is never pruned)')
+        target = (1 - target_reduction) * self.unpruned_flops
+        kept, floor = list(self.grid_tokens), self.minimum_kept()
+        steps = [max(1, round(self.step * n)) for n in self.grid_tokens]
+        flops, distortion = self.unpruned_flops, 0.0
+        history = []
+        try:
+            while flops > target * (1 + tolerance):
+                best = None
+                for i in range(self.num_blocks):
+                    if kept[i] <= floor[i]:
+                        continue
+                    trial = list(kept)
+                    trial[i] = max(floor[i], kept[i] - steps[i])
+                    trial_flops, trial_distortion = self.measure(trial)
+                    if trial_flops >= flops:
+                        continue
+                    cost = (trial_distortion - distortion) / (flops - trial_flops)
+                    if best is None or cost < best[0]:
+                        best = (cost, i, trial, trial_flops, trial_distortion)
+                if best is None:
+                    break
+                _, i, trial, trial_flops, trial_distortion = best
+                if trial_flops < target * (1 - tolerance):  # overshot: settle in between
+                    trial, trial_flops, trial_distortion = self._settle(
+                        i, trial[i], kept[i], trial, target * (1 + tolerance))
+                kept, flops, distortion = trial, trial_flops, trial_distortion
+                history.append((i, kept[i], flops, distortion))
+                self.log(f'block {i}: keep {kept[i]}/{self.grid_tokens[i]} tokens, '
+                         f'FLOPs -{1 - flops / self.unpruned_flops:.1%} '
+                         f'(target -{target_reduction:.1%}), distortion {distortion:.4f}')
+        finally:
+            self.backbone.pruner = self.original_pruner
+        return CalibrationResult(
+            keep_schedule=[ratio_for_tokens(k, n) for k, n in zip(kept, self.grid_tokens)],
+            kept_tokens=kept, grid_tokens=list(self.grid_tokens), flops=flops,
+            unpruned_flops=self.unpruned_flops, distortion=distortion, history=history)
+
+    def _settle(self, block: int, low: int, high: int, kept: List[int],
+                limit: float) -> Tuple[List[int], int, float]:
+        """The step of ``block`` from ``high`` to ``low`` tokens overshot the budget: the
+        largest count in ``[low, high)`` whose FLOPs are at most ``limit``."""
+        best = (list(kept), *self.measure(kept))
+        while high - low > 1:
+            middle = (low + high) // 2
+            trial = list(kept)
+            trial[block] = middle
+            trial_flops, trial_distortion = self.measure(trial)
+            if trial_flops <= limit:
+                best, low = (trial, trial_flops, trial_distortion), middle
+            else:
+                high = middle
+        return best
