@@ -17,6 +17,8 @@ import sys
 
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
 
 from tpmm.datasets.synthetic_coco import SyntheticCocoGenerator
 
@@ -173,6 +175,7 @@ def test_kill_while_writing_a_checkpoint_keeps_resume_on_a_complete_one(
     out = train(write_config(tmp_path / 'resume.py', data_root), work_dir, '--resume')
     assert f'resumed epoch: 0, iter: {INTERVAL}' in out
     assert last_checkpoint(work_dir) == final
+    assert not [n for n in os.listdir(work_dir) if n.endswith('.partial')]
     assert_same_training_state(final, osp.join(ref_dir, f'iter_{ITERS}.pth'))
 
 
@@ -201,15 +204,17 @@ def test_resume_falls_back_from_a_truncated_checkpoint_with_a_warning(reference,
 
 
 def test_resume_without_a_complete_checkpoint_says_so(data_root, tmp_path):
+    """In process (the hook checks before anything trains): mmengine's Runner from the
+    same config, as tools/train.py builds it for ``--resume``."""
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
     broken = work_dir / f'iter_{INTERVAL}.pth'
     broken.write_bytes(b'PK\x03\x04 not a whole checkpoint')
     (work_dir / 'last_checkpoint').write_text(str(broken))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]))
-    proc = subprocess.run([sys.executable, 'tools/train.py',
-                           write_config(tmp_path / 'cfg.py', data_root),
-                           '--work-dir', str(work_dir), '--resume'],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode != 0
-    assert 'no complete checkpoint is left' in proc.stderr
+    cfg = Config.fromfile(write_config(tmp_path / 'cfg.py', data_root))
+    cfg.custom_imports = dict(imports=['tpmm'], allow_failed_imports=False)
+    cfg.custom_hooks = []
+    cfg.work_dir, cfg.resume, cfg.load_from = str(work_dir), True, None
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(RuntimeError, match='no complete checkpoint is left'):
+        runner.train()

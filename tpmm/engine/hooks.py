@@ -12,7 +12,8 @@ deleted, and ``--resume`` (auto) then fails or loads garbage.
 * writes each checkpoint to ``<name>.partial``, flushes it to disk and renames it over
   ``<name>`` (``os.replace`` is atomic on POSIX), then replaces ``last_checkpoint`` the
   same way, and only then deletes checkpoints beyond ``max_keep_ckpts``: at every
-  instant ``last_checkpoint`` names a complete file;
+  instant ``last_checkpoint`` names a complete file (``.partial`` files a kill left
+  behind are deleted when training starts again);
 * before an auto resume (``resume=True`` without ``load_from``, i.e. ``tools/train.py
   --resume``) loads the checkpoint ``last_checkpoint`` names; if it is unreadable or
   lacks what resuming needs (for instance a file written by the stock hook and cut
@@ -104,6 +105,15 @@ class AtomicCheckpointHook(CheckpointHook):
             replace_atomically(fallback.encode(),
                                osp.join(runner.work_dir, 'last_checkpoint'))
         barrier()
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        # what a kill during a save left behind (never named by last_checkpoint)
+        if is_main_process() and isinstance(self.file_backend, LocalBackend) \
+                and osp.isdir(self.out_dir):
+            for name in os.listdir(self.out_dir):
+                if name.endswith(PARTIAL_SUFFIX):
+                    os.remove(osp.join(self.out_dir, name))
 
     def _newest_resumable(self, broken: str, runner) -> Optional[str]:
         """The newest complete checkpoint next to ``broken`` (in the hook's output folder
