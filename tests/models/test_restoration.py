@@ -12,7 +12,6 @@ number is checked against ``round(0.5 * N)``.
 import pytest
 import torch
 
-from spiking_backbone_checks import one_intra_op_thread  # noqa: F401 (autouse fixture)
 from spiking_backbone_checks import randomize_
 from tpmm.registry import MODELS
 
