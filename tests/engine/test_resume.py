@@ -30,9 +30,10 @@ ITERS = 6
 INTERVAL = 3
 
 
-def write_config(path, data_root, **hooks):
-    """A child of CONFIG: the generated data at 64x64, 6 iterations, checkpoints every 3,
-    no validation, the recording hook (and a KillHook when ``hooks`` are given)."""
+def write_config(path, data_root, max_keep_ckpts=-1, **hooks):
+    """A child of CONFIG: the generated data at 64x64, 6 iterations, checkpoints every 3
+    (the last ``max_keep_ckpts`` kept), no validation, the recording hook (and a
+    KillHook when ``hooks`` are given)."""
     custom_hooks = [dict(type='RecordTrainingHook')]
     if hooks:
         custom_hooks.append(dict(type='KillHook', **hooks))
@@ -54,7 +55,8 @@ test_dataloader = None
 test_cfg = None
 test_evaluator = None
 train_cfg = dict(max_iters={ITERS}, val_interval={ITERS + 1})
-default_hooks = dict(checkpoint=dict(interval={INTERVAL}), logger=dict(interval=1))
+default_hooks = dict(checkpoint=dict(interval={INTERVAL}, max_keep_ckpts={max_keep_ckpts}),
+                     logger=dict(interval=1))
 log_processor = dict(window_size=1)
 custom_hooks = {custom_hooks!r}
 """)
@@ -160,21 +162,28 @@ def test_kill_then_resume_equals_uninterrupted_training(reference, data_root, tm
 
 def test_kill_while_writing_a_checkpoint_keeps_resume_on_a_complete_one(
         reference, data_root, tmp_path):
+    """With ``max_keep_ckpts=1``: the stock hook deletes iter_3.pth before it writes
+    iter_6.pth, so a kill during that write would leave nothing to resume from."""
     ref_dir, _ = reference
     work_dir = str(tmp_path / 'work')
-    killed = write_config(tmp_path / 'killed.py', data_root, during_save=ITERS)
+    killed = write_config(tmp_path / 'killed.py', data_root, max_keep_ckpts=1,
+                          during_save=ITERS)
     train(killed, work_dir, expect_kill=True)
     final = osp.join(work_dir, f'iter_{ITERS}.pth')
+    previous = osp.join(work_dir, f'iter_{INTERVAL}.pth')
     partial = final + '.partial'
     assert not osp.exists(final)
     assert 0 < osp.getsize(partial) < osp.getsize(osp.join(ref_dir, f'iter_{ITERS}.pth'))
     with pytest.raises(Exception):
         load(partial)  # the half-written file is unreadable
-    assert last_checkpoint(work_dir) == osp.join(work_dir, f'iter_{INTERVAL}.pth')
+    assert last_checkpoint(work_dir) == previous
+    assert load(previous)['meta']['iter'] == INTERVAL  # still there, complete
 
-    out = train(write_config(tmp_path / 'resume.py', data_root), work_dir, '--resume')
+    resume = write_config(tmp_path / 'resume.py', data_root, max_keep_ckpts=1)
+    out = train(resume, work_dir, '--resume')
     assert f'resumed epoch: 0, iter: {INTERVAL}' in out
     assert last_checkpoint(work_dir) == final
+    assert not osp.exists(previous)  # max_keep_ckpts=1, once iter_6.pth is in place
     assert not [n for n in os.listdir(work_dir) if n.endswith('.partial')]
     assert_same_training_state(final, osp.join(ref_dir, f'iter_{ITERS}.pth'))
 
