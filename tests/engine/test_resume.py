@@ -140,6 +140,8 @@ def test_kill_then_resume_equals_uninterrupted_training(reference, data_root, tm
     assert sorted(ref_records) == list(range(1, ITERS + 1))
     lrs = [ref_records[i]['lr'] for i in range(1, ITERS + 1)]
     assert len(set(map(tuple, lrs))) == ITERS, 'the warm-up changes the lr every iteration'
+    flips = {image['flip'] for r in ref_records.values() for image in r['batch']}
+    assert flips == {True, False}, 'the data order check covers the random flips'
 
     work_dir = str(tmp_path / 'work')
     killed = write_config(tmp_path / 'killed.py', data_root, after_iter=INTERVAL + 1)
