@@ -5,6 +5,11 @@
 # while torch 2.14 headers need C++20. We build the sdist once with the flag patched
 # to -std=c++20 and MMCV_WITH_OPS=1, and cache the wheel outside the clone
 # (TPMM_CACHE, default ~/.cache/tpmm) so the next setup on this machine reuses it.
+#
+# Every pip install honours requirements/constraints.txt (-c): the exact versions of the
+# whole environment the tests last passed in, so a new release of an unpinned dependency
+# cannot change a fresh setup. Refresh it from a working .venv with `make constraints`
+# (without the file, pip takes the newest versions the requirements allow).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,11 +18,12 @@ CACHE="${TPMM_CACHE:-${HOME}/.cache/tpmm}"
 PY="${PYTHON:-python3}"
 MMCV_VERSION=2.1.0
 STAMP="${VENV}/.tpmm-setup-done"
+CONSTRAINTS="${ROOT}/requirements/constraints.txt"
 
 step() { printf '\n[setup %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 if [[ -f "${STAMP}" && "${STAMP}" -nt "${ROOT}/requirements/runtime.txt" \
-      && "${STAMP}" -nt "${ROOT}/setup.py" ]]; then
+      && "${STAMP}" -nt "${CONSTRAINTS}" && "${STAMP}" -nt "${ROOT}/setup.py" ]]; then
     echo "[setup] .venv is up to date (remove ${STAMP} to force a reinstall)"
     exit 0
 fi
@@ -28,12 +34,18 @@ if [[ ! -x "${VENV}/bin/python" ]]; then
     "${PY}" -m venv "${VENV}"
 fi
 PIP=("${VENV}/bin/python" -m pip --disable-pip-version-check)
+if [[ -f "${CONSTRAINTS}" ]]; then
+    PIN=(-c "${CONSTRAINTS}")
+else
+    PIN=()
+    echo "[setup] no ${CONSTRAINTS}: installing the newest versions requirements/*.txt allow"
+fi
 
 step "build tools (pip, setuptools<81, wheel, ninja)"
 "${PIP[@]}" install -q --upgrade pip 'setuptools<81' wheel ninja
 
 step "torch 2.14.1 + torchvision 0.29.1"
-"${PIP[@]}" install -q -r "${ROOT}/requirements/torch.txt"
+"${PIP[@]}" install -q ${PIN[@]+"${PIN[@]}"} -r "${ROOT}/requirements/torch.txt"
 
 MMCV_WHEEL="$(ls "${CACHE}"/wheels/mmcv-${MMCV_VERSION}-*.whl 2>/dev/null | head -n1 || true)"
 if [[ -z "${MMCV_WHEEL}" ]]; then
@@ -59,10 +71,11 @@ fi
 "${PIP[@]}" install -q --no-deps "${MMCV_WHEEL}"
 
 step "spikingjelly 2.0.0 without its torchaudio dependency"
-"${PIP[@]}" install -q --no-deps -r "${ROOT}/requirements/spikingjelly.txt"
+"${PIP[@]}" install -q --no-deps ${PIN[@]+"${PIN[@]}"} -r "${ROOT}/requirements/spikingjelly.txt"
 
-step "OpenMMLab stack and run-time dependencies"
-"${PIP[@]}" install -q -r "${ROOT}/requirements/runtime.txt" -r "${ROOT}/requirements/tests.txt"
+step "OpenMMLab stack and run-time dependencies (versions from requirements/constraints.txt)"
+"${PIP[@]}" install -q ${PIN[@]+"${PIN[@]}"} -r "${ROOT}/requirements/runtime.txt" \
+    -r "${ROOT}/requirements/tests.txt"
 
 step "tpmm (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "${ROOT}"

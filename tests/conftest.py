@@ -1,6 +1,17 @@
-"""Suite-wide fixtures."""
+"""Suite-wide fixtures and settings."""
+import os
+
 import pytest
+import torch
+from hypothesis import settings
 from mmengine.registry import DefaultScope
+
+# Property tests draw the same examples on every run (a seed derived from each test),
+# with no example database carried between runs: a failure reproduces, a pass stays a
+# pass. HYPOTHESIS_PROFILE=explore draws fresh random examples instead.
+settings.register_profile('tpmm', derandomize=True, database=None, deadline=None)
+settings.register_profile('explore', derandomize=False, database=None, deadline=None)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'tpmm'))
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +24,14 @@ def isolated_default_scope():
     """
     with DefaultScope.overwrite_default_scope('tpmm'):
         yield
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread per test: the models here are tiny, one thread runs them
+    fastest, and several threads spin against each other on a busy 2-core machine.
+    (Subprocesses started by a test are not affected.)"""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -63,5 +63,5 @@ param_scheduler = [
 optim_wrapper = dict(optimizer=dict(lr=0.002))
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters))
+    checkpoint=dict(type='tpmm.AtomicCheckpointHook', by_epoch=False, interval=max_iters))
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=False)

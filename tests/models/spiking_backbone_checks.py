@@ -5,7 +5,6 @@ import sys
 from types import ModuleType
 from typing import Callable, Dict
 
-import pytest
 import torch
 import torch.nn.functional as F
 from spikingjelly.activation_based import base, functional
@@ -20,16 +19,6 @@ if CONVERTERS not in sys.path:
 def converter(name: str) -> ModuleType:
     """A module of ``tools/model_converters`` (which is not a package)."""
     return importlib.import_module(name)
-
-
-@pytest.fixture(autouse=True)
-def one_intra_op_thread():
-    """The test models are tiny: one torch thread is fastest, and avoids threads
-    thrashing on a loaded machine. Import this fixture into a test module to use it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:

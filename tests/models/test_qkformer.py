@@ -7,7 +7,6 @@ from spiking_backbone_checks import (assert_gradient_reaches, assert_matches_zoo
                                      assert_no_state_leakage, assert_prunable_block,
                                      assert_pretrained_init_loads, assert_pruning_seam,
                                      converter, randomize_)
-from spiking_backbone_checks import one_intra_op_thread  # noqa: F401 (autouse fixture)
 from tpmm.models.backbones.qkformer import QKFormer
 from tpmm.registry import MODELS
 

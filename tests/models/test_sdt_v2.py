@@ -8,7 +8,6 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional, neuron
 
-from spiking_backbone_checks import one_intra_op_thread  # noqa: F401 (autouse fixture)
 from spiking_backbone_checks import (CONVERTERS, assert_gradient_reaches,
                                      assert_no_state_leakage, assert_pruning_seam,
                                      converter, neuron_states, randomize_)

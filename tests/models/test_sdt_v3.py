@@ -6,7 +6,6 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional
 
-from spiking_backbone_checks import one_intra_op_thread  # noqa: F401 (autouse fixture)
 from spiking_backbone_checks import (assert_gradient_reaches, assert_no_state_leakage,
                                      assert_prunable_block, assert_pruning_seam, converter,
                                      randomize_)

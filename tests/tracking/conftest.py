@@ -4,22 +4,11 @@ import os
 from types import SimpleNamespace
 
 import pytest
-import torch
 
 from tpmm.datasets import SyntheticMOTGenerator, convert_mot_to_coco_video
 
 SEQ_LENGTH = 10
 NUM_SEQUENCES = 2
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The tiny models here run fastest on one intra-op thread; several threads spin on
-    a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='session')

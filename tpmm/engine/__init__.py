@@ -1,5 +1,6 @@
-"""tpmm engine: launch helpers, pruning overlays, checkpoint checks."""
+"""tpmm engine: hooks, launch helpers, pruning overlays, checkpoint checks."""
 from .checkpoint import check_state_dict, checkpoint_state_dict
+from .hooks import AtomicCheckpointHook
 from .launch import CPUDistributedDataParallel, apply_common_args, setup_cpu_distributed
 from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbone_key,
                               backbone_pruning, check_pruning_options, load_overlay,
@@ -7,7 +8,7 @@ from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbo
                               without_delete_keys)
 
 __all__ = [
-    'check_state_dict', 'checkpoint_state_dict',
+    'AtomicCheckpointHook', 'check_state_dict', 'checkpoint_state_dict',
     'CPUDistributedDataParallel', 'apply_common_args', 'setup_cpu_distributed',
     'PRUNING_OVERLAY_DIR', 'apply_pruning_overlay', 'backbone_key', 'backbone_pruning',
     'check_pruning_options', 'load_overlay', 'pruning_options', 'pruning_variants',
