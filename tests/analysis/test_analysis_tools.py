@@ -137,18 +137,19 @@ def test_vis_tokens_writes_panels_of_the_expected_size(tiny_config, tmp_path):
                                vis_tokens.GAP + 2 * (vis_tokens.CAPTION + panel + vis_tokens.GAP))
 
 
-def quick_benchmark(*args):
-    return benchmark.main([*args, '--shape', '32', '32', '--batch', '1', '--warmup', '0',
-                           '--repeats', '2', '--iters', '1'])
+def quick_benchmark(*args, size: int = 32):
+    return benchmark.main([*args, '--shape', str(size), str(size), '--batch', '1',
+                           '--warmup', '0', '--repeats', '2', '--iters', '1'])
 
 
 def test_benchmark_applies_pruning_cfg_options_to_the_overlays(tiny_config):
+    # 64 x 64: a 4 x 4 grid, where int(0.7 * 16) = 11 and int(0.5 * 16) = 8 tokens differ
     tuned = quick_benchmark(tiny_config, '--pruning', 'irtop_k0.7', '--cfg-options',
-                            'model.backbone.pruning.keep_ratio=0.5')
+                            'model.backbone.pruning.keep_ratio=0.5', size=64)
     name = 'irtop_k0.7[keep_ratio=0.5]'
     assert tuned['variants'] == ['unpruned', name]
     assert tuned['pruning'][name]['keep_ratio'] == 0.5
-    plain = quick_benchmark(tiny_config, '--pruning', 'irtop_k0.5', 'irtop_k0.7')
+    plain = quick_benchmark(tiny_config, '--pruning', 'irtop_k0.5', 'irtop_k0.7', size=64)
     gflops = {v: r['backbone_gflops'] for v, r in plain['main']['results'].items()}
     assert gflops['irtop_k0.5'] < gflops['irtop_k0.7']
     assert tuned['main']['results'][name]['backbone_gflops'] == gflops['irtop_k0.5']
