@@ -100,16 +100,13 @@ class IRToP(ScheduledTokenPruner):
         k = num_active if target is None else min(target, num_active)
         if k == num_tokens:
             return self.run_block_full(block, x, ctx.hw)
-        scores = None
-        if k < num_active and self.score_on == 'input':
-            scores = self.score(x, ctx, block)
+        block_input = x
         x, side = mix_block(block, x, ctx.hw)
         if k == num_active:  # sticky, nothing more to stop: run the active tokens
             kept = top_k_indices(active.float(), k)
         else:
-            if scores is None:
-                scores = self.score(x, ctx, block)
-            kept = top_k_indices(scores, k)
+            scored = block_input if self.score_on == 'input' else x
+            kept = top_k_indices(self.score(scored, ctx, block), k)
         out = self.run_tokenwise(block, gather_tokens(x, kept),
                                  {name: gather_tokens(v, kept) for name, v in side.items()})
         ctx.records.append((index, kept))
