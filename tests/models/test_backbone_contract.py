@@ -8,8 +8,9 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional
 
-from spiking_backbone_checks import (assert_gradient_reaches, assert_no_state_leakage,
-                                     assert_prunable_block, assert_pruning_seam, randomize_)
+from helpers.spiking_backbone_checks import (assert_gradient_reaches, assert_no_state_leakage,
+                                             assert_prunable_block, assert_pruning_seam,
+                                             randomize_)
 from tpmm.models.backbones.qkformer import QKFormer
 from tpmm.models.backbones.sdt_v1 import SDTV1
 from tpmm.models.backbones.sdt_v2 import SDTV2

@@ -4,8 +4,8 @@ import pytest
 import torch
 from spikingjelly.activation_based.model.qkformer import QKFormer as ZooQKFormer
 
-from spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
-                                     converter, randomize_)
+from helpers.spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
+                                             converter, randomize_)
 from tpmm.models.backbones.qkformer import QKFormer
 
 qkformer2tpmm = converter('qkformer2tpmm')

@@ -5,8 +5,8 @@ import torch
 from spikingjelly.activation_based.model.spike_driven_transformer import \
     SpikeDrivenTransformer as ZooSDT
 
-from spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
-                                     converter, randomize_)
+from helpers.spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
+                                             converter, randomize_)
 from tpmm.models.backbones.sdt_v1 import SDTV1
 
 sdt_v1_2tpmm = converter('sdt_v1_2tpmm')

@@ -9,7 +9,7 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional, neuron
 
-from spiking_backbone_checks import CONVERTERS, converter, neuron_states, randomize_
+from helpers.spiking_backbone_checks import CONVERTERS, converter, neuron_states, randomize_
 from tpmm.models.backbones.sdt_v2 import SDTV2
 from tpmm.models.layers import MetaSpikeFormerBlock, RepConv, TokenCells, grid_positions
 from tpmm.registry import MODELS

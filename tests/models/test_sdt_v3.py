@@ -7,7 +7,7 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional
 
-from spiking_backbone_checks import assert_gradient_reaches, converter, randomize_
+from helpers.spiking_backbone_checks import assert_gradient_reaches, converter, randomize_
 from tpmm.models.backbones.sdt_v3 import SDTV3
 from tpmm.models.layers import IntegerLIFNode
 from tpmm.registry import MODELS

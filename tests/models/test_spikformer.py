@@ -8,8 +8,9 @@ import pytest
 import torch
 from spikingjelly.activation_based.model.spikformer import Spikformer as ZooSpikformer
 
-from spiking_backbone_checks import (CONVERTERS, REPO_ROOT, assert_matches_zoo,
-                                     assert_pretrained_init_loads, converter, randomize_)
+from helpers.spiking_backbone_checks import (CONVERTERS, REPO_ROOT, assert_matches_zoo,
+                                             assert_pretrained_init_loads, converter,
+                                             randomize_)
 from tpmm.models.backbones.spikformer import Spikformer
 
 spikformer2tpmm = converter('spikformer2tpmm')
