@@ -9,7 +9,7 @@ TOOLS = osp.join(ROOT, 'tools', 'analysis')
 if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
 
-from analysis_test_utils import TINY_BACKBONE  # noqa: E402
+from helpers.analysis_test_utils import TINY_BACKBONE  # noqa: E402
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 from analysis_common import build_backbone
-from analysis_test_utils import TINY_BACKBONE
+from helpers.analysis_test_utils import TINY_BACKBONE
 
 from tpmm.evaluation import (PruningOverheadTimer, count_flops, exclusive_counts,
                              foreground_recall, kept_mask, kept_vs_stopped,

@@ -10,7 +10,7 @@ from PIL import Image
 
 from analysis_common import (REPO_ROOT, backbone_config, build_backbone,
                              build_variant_backbones)
-from analysis_test_utils import TINY_BACKBONE
+from helpers.analysis_test_utils import TINY_BACKBONE
 
 import benchmark
 import energy

@@ -5,7 +5,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from dense_helpers import PRUNING_DIR, REPO_ROOT
+from helpers.dense_helpers import PRUNING_DIR, REPO_ROOT
 
 
 def load_demo():

@@ -13,7 +13,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dense_helpers import DET_DIR, SEG_DIR, batch_for, build_model, num_classes_of
+from helpers.dense_helpers import DET_DIR, SEG_DIR, batch_for, build_model, num_classes_of
 
 #: the tiny-preset configs of the synthetic sets: 5 backbones x 4 models
 CONFIGS = sorted(glob.glob(osp.join(DET_DIR, '*_synthetic-coco.py'))

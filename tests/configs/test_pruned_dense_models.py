@@ -9,8 +9,8 @@ from mmengine.config import Config
 
 from tpmm.engine import apply_pruning_overlay
 
-from dense_helpers import (DET_DIR, PRUNING_DIR, SEG_DIR, batch_for, build_model,
-                           is_synthetic, neck_inputs)
+from helpers.dense_helpers import (DET_DIR, PRUNING_DIR, SEG_DIR, batch_for, build_model,
+                                   is_synthetic, neck_inputs)
 
 SIZE = 64
 OVERLAYS = sorted(glob.glob(osp.join(PRUNING_DIR, '*.py')))

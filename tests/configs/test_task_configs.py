@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dense_helpers import (DET_DIR, batch_for, build_backbone, build_model, is_synthetic,
-                           task_configs)
+from helpers.dense_helpers import (DET_DIR, batch_for, build_backbone, build_model,
+                                   is_synthetic, task_configs)
 
 CONFIGS = task_configs()
 HEADS = ('mask-rcnn', 'retinanet', 'fpn', 'upernet')

@@ -15,7 +15,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dense_helpers import DET_DIR, REPO_ROOT, SEG_DIR, build_model
+from helpers.dense_helpers import DET_DIR, REPO_ROOT, SEG_DIR, build_model
 
 DET_CONFIG = osp.join(DET_DIR, 'mask-rcnn_sdtv1-tiny_fpn_synthetic-coco.py')
 SEG_CONFIG = osp.join(SEG_DIR, 'fpn_sdtv1-tiny_synthetic-ade.py')

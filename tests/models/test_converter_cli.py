@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from spiking_backbone_checks import CONVERTERS
+from helpers.spiking_backbone_checks import CONVERTERS
 
 SCRIPTS = sorted(glob.glob(osp.join(CONVERTERS, '*2tpmm.py')))
 

@@ -1,14 +1,12 @@
-"""tpmm.QKFormer: zoo equivalence, checkpoint conversion, presets, shapes, errors."""
+"""tpmm.QKFormer: zoo equivalence, checkpoint conversion, custom archs, per-stage
+pruning (the shared backbone contract is in test_backbone_contract.py)."""
 import pytest
 import torch
 from spikingjelly.activation_based.model.qkformer import QKFormer as ZooQKFormer
 
-from spiking_backbone_checks import (assert_gradient_reaches, assert_matches_zoo,
-                                     assert_no_state_leakage, assert_prunable_block,
-                                     assert_pretrained_init_loads, assert_pruning_seam,
-                                     converter, randomize_)
+from helpers.spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
+                                             converter, randomize_)
 from tpmm.models.backbones.qkformer import QKFormer
-from tpmm.registry import MODELS
 
 qkformer2tpmm = converter('qkformer2tpmm')
 conversion = converter('state_dict_conversion')
@@ -113,43 +111,6 @@ def test_converter_names_missing_and_unknown_keys(source):
     assert 'stage4.0.attn.q_conv.weight' in str(info.value)
 
 
-@pytest.mark.parametrize('arch', sorted(QKFormer.arch_zoo))
-def test_every_preset_builds_with_documented_structure(arch):
-    settings = QKFormer.arch_zoo[arch]
-    with torch.device('meta'):
-        model = MODELS.build(dict(type='QKFormer', arch=arch))
-    c = settings['embed_dims']
-    assert model.out_channels == [c // 4, c // 2, c] and model.stride == 16
-    assert [len(s) for s in model.stages] == list(settings['depths'])
-    assert model.num_prunable_blocks == sum(settings['depths'])
-    heads = [stage[0].attn.num_heads for stage in model.stages if len(stage)]
-    assert heads == list(settings['num_heads'])
-    assert [stage[0].attention for stage in model.stages] == ['token_qk', 'token_qk', 'self']
-
-
-@pytest.mark.parametrize('T,batch', [(1, 1), (2, 3)])
-def test_featmap_and_pooled_shapes(T, batch):
-    x = images(batch, 32, 48)  # non-square, a multiple of the stride 16
-    model = tiny(T=T).eval()
-    with torch.no_grad():
-        outs = model(x)
-    assert [tuple(o.shape) for o in outs] == [(batch, 16, 8, 12), (batch, 32, 4, 6),
-                                              (batch, 64, 2, 3)]
-    model = tiny(T=T, out_indices=(2, ), time_reduce='none').eval()
-    with torch.no_grad():
-        assert model(x)[0].shape == (T, batch, 64, 2, 3)
-    pooled = tiny(T=T, out_type='pooled').eval()
-    with torch.no_grad():
-        assert pooled(images(batch, 16, 32))[0].shape == (batch, 64)
-
-
-def test_paper_preset_forward_at_smallest_input():
-    model = QKFormer(arch='10-384', T=1).eval()
-    with torch.no_grad():
-        outs = model(images(1, 16, 16))
-    assert [tuple(o.shape) for o in outs] == [(1, 96, 4, 4), (1, 192, 2, 2), (1, 384, 1, 1)]
-
-
 def test_custom_arch_dict_with_an_empty_stage():
     model = QKFormer(arch=dict(embed_dims=32, depths=(0, 1, 2), num_heads=(1, 2, 4),
                                mlp_ratio=2.0), T=1, out_type='pooled')
@@ -158,43 +119,8 @@ def test_custom_arch_dict_with_an_empty_stage():
         assert model(images(2, 16, 16))[0].shape == (2, 32)
 
 
-def test_gradients_reach_the_first_layer():
-    model = tiny()
-    assert_gradient_reaches(model, model.patch_embeds[0].conv1.weight, images(2))
-
-
-def test_no_state_leakage():
-    model = randomize_(tiny())
-    assert_no_state_leakage(model, images(2, seed=1), images(2, seed=2))
-
-
-@pytest.mark.parametrize('stage', [0, 2])
-def test_blocks_follow_the_prunable_block_protocol(stage):
-    model = randomize_(tiny(out_type='pooled'))
-    x = model.to_sequence(images(2))
-    for embed in model.patch_embeds[:stage + 1]:
-        x = embed(x)
-    assert_prunable_block(model.stages[stage][0], x.flatten(3))
-
-
-def test_pruning_seam_runs_one_pruning_stage_per_stage():
-    def plain(model, x):
-        levels = []
-        for embed, blocks in zip(model.patch_embeds, model.stages):
-            x = embed(x)
-            t, b, c, h, w = x.shape
-            tokens = x.flatten(3)
-            for block in blocks:
-                tokens = block.tokenwise(tokens)
-            x = tokens.reshape(t, b, c, h, w)
-            levels.append(x)
-        return levels
-
-    def build(**kwargs):
-        return randomize_(tiny(**kwargs))
-
-    assert_pruning_seam(build, images(2), plain)
-    model = build(pruning=dict(type='IRToP', keep_ratio=0.5)).eval()
+def test_pruning_runs_one_pruning_stage_per_stage():
+    model = randomize_(tiny(pruning=dict(type='IRToP', keep_ratio=0.5))).eval()
     with torch.no_grad():
         levels = model(images(2))
     records = model.pruner.last_records
@@ -202,21 +128,6 @@ def test_pruning_seam_runs_one_pruning_stage_per_stage():
     # each stage prunes half of its own grid (stride 4 / 8 / 16)
     assert [kept.shape[1] for _, kept in records] == [
         round(0.5 * level.shape[-2] * level.shape[-1]) for level in levels]
-
-
-def test_errors_name_the_bad_value():
-    with pytest.raises(ValueError, match=r"arch='10-256'.*'10-384'"):
-        QKFormer(arch='10-256')
-    with pytest.raises(ValueError, match=r"missing key\(s\) \['depths'\]"):
-        QKFormer(arch=dict(embed_dims=64, num_heads=(2, 2, 2), mlp_ratio=4))
-    with pytest.raises(ValueError, match=r'depths=\(1, 1\)'):
-        QKFormer(arch=dict(embed_dims=64, depths=(1, 1), num_heads=(2, 2, 2), mlp_ratio=4))
-    with pytest.raises(ValueError, match=r'depths=\(1, -1, 1\)'):
-        QKFormer(arch=dict(embed_dims=64, depths=(1, -1, 1), num_heads=(2, 2, 2), mlp_ratio=4))
-    with pytest.raises(ValueError, match='out_indices entry 3'):
-        tiny(out_indices=(0, 3))
-    with pytest.raises(ValueError, match='40x40 is not divisible by the backbone stride 16'):
-        tiny()(images(1, 40, 40))
 
 
 def test_pretrained_init_cfg_loads_a_converted_checkpoint(tmp_path):

@@ -12,7 +12,7 @@ number is checked against ``round(0.5 * N)``.
 import pytest
 import torch
 
-from spiking_backbone_checks import randomize_
+from helpers.spiking_backbone_checks import randomize_
 from tpmm.registry import MODELS
 
 #: the five backbones at their smallest presets

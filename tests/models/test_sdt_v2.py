@@ -1,5 +1,6 @@
-"""tpmm.SDTV2 (Meta-SpikeFormer): presets, shapes, errors, state, the RepConv token
-path, the pruning seam, checkpoint conversion."""
+"""tpmm.SDTV2 (Meta-SpikeFormer): the published preset, the RepConv token path, the
+block, checkpoint conversion (the shared backbone contract is in
+test_backbone_contract.py)."""
 import subprocess
 import sys
 from functools import partial
@@ -8,17 +9,13 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional, neuron
 
-from spiking_backbone_checks import (CONVERTERS, assert_gradient_reaches,
-                                     assert_no_state_leakage, assert_pruning_seam,
-                                     converter, neuron_states, randomize_)
+from helpers.spiking_backbone_checks import CONVERTERS, converter, neuron_states, randomize_
 from tpmm.models.backbones.sdt_v2 import SDTV2
 from tpmm.models.layers import MetaSpikeFormerBlock, RepConv, TokenCells, grid_positions
 from tpmm.registry import MODELS
 
 sdt_v2_2tpmm = converter('sdt_v2_2tpmm')
 conversion = converter('state_dict_conversion')
-# published sizes (ImageNet classifier included) of Meta-SpikeFormer
-PUBLISHED_M = {'8-256': 15.1, '8-384': 31.3, '8-512': 55.4}
 # the reference layout has fixed stage depths; small dims keep the test fast
 REF_ARCH = dict(embed_dims=(16, 32, 32, 48), depths=(1, 2, 6, 2), num_heads=2, mlp_ratio=4)
 lif = partial(neuron.LIFNode, tau=2.0, detach_reset=True, step_mode='m')
@@ -31,33 +28,6 @@ def images(batch=2, h=64, w=64, seed=1):
 def toy(**kwargs):
     kwargs.setdefault('T', 2)
     return randomize_(SDTV2(arch='toy', **kwargs))
-
-
-@pytest.mark.parametrize('arch', sorted(SDTV2.arch_zoo))
-def test_presets_build_with_published_sizes(arch):
-    with torch.device('meta'):
-        model = SDTV2(arch=arch)
-    params = sum(p.numel() for p in model.parameters())
-    assert model.out_channels == list(SDTV2.arch_zoo[arch]['embed_dims'])
-    assert model.num_prunable_blocks == sum(SDTV2.arch_zoo[arch]['depths'][2:])
-    if arch in PUBLISHED_M:  # + the 1000-class linear classifier of the paper
-        total = (params + 1001 * model.out_channels[-1]) / 1e6
-        assert abs(total - PUBLISHED_M[arch]) / PUBLISHED_M[arch] < 0.01, total
-
-
-def test_output_shapes_at_strides_4_8_16_32():
-    model = toy(T=1).eval()
-    with torch.no_grad():
-        outs = model(images(1, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [
-        (1, c, 64 // s, 64 // s) for c, s in zip((16, 32, 64, 64), (4, 8, 16, 32))]
-
-
-def test_output_shapes_keep_time_for_non_square_batches():
-    model = toy(T=2, time_reduce='none', out_indices=(1, 3)).eval()
-    with torch.no_grad():
-        outs = model(images(3, 32, 96))
-    assert [tuple(o.shape) for o in outs] == [(2, 3, 32, 4, 12), (2, 3, 64, 1, 3)]
 
 
 def test_smallest_published_preset_runs_at_32x32():
@@ -87,36 +57,6 @@ def test_built_from_registry_with_custom_arch():
         embed_dims=[8, 16, 24, 32], depths=[1, 1, 1, 1], num_heads=4, mlp_ratio=2)))
     assert isinstance(model, SDTV2) and model.out_channels == [8, 16, 24, 32]
     assert model.stages[3][0].mlp.fc1_conv.out_channels == 64
-
-
-def test_gradient_reaches_first_layer():
-    model = toy()
-    assert_gradient_reaches(model, model.stem_conv.conv.weight, images(2, 32, 32))
-
-
-def test_no_state_leakage_between_inputs():
-    assert_no_state_leakage(toy(), images(1, 32, 32, seed=1), images(1, 32, 32, seed=2))
-
-
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(arch='8-1024'), r"arch='8-1024'.*'8-256', '8-384', '8-512', 'toy'"),
-    (dict(arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 1, 1))),
-     r"missing key\(s\) \['mlp_ratio', 'num_heads'\]"),
-    (dict(arch=dict(embed_dims=(8, 16, 30, 32), depths=(1, 1, 1, 1), num_heads=4,
-                    mlp_ratio=4)), r'num_heads .* \(30, 32\), got 4'),
-    (dict(arch=dict(embed_dims=(9, 16, 32, 32), depths=(1, 1, 1, 1), num_heads=4,
-                    mlp_ratio=4)), r'embed_dims .* got \(9, 16, 32, 32\)'),
-    (dict(arch='toy', out_indices=(0, 4)), r'out_indices entry 4'),
-    (dict(arch='toy', last_stage_stride=3), r'last_stage_stride=3|got 3'),
-])
-def test_bad_settings_are_named(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        SDTV2(**kwargs)
-
-
-def test_input_size_not_divisible_by_32_is_named():
-    with pytest.raises(ValueError, match=r'48x64 .* stride 32'):
-        SDTV2(arch='toy', T=1)(images(1, 48, 64))
 
 
 def spike_grid(t, b, c, hw, seed=0):
@@ -192,28 +132,6 @@ def test_attention_received_is_stateless(training):
         assert torch.equal(value, buffers[key]), f'{key} changed'
     for key, value in neuron_states(block).items():
         assert torch.equal(value, states[key]) if torch.is_tensor(value) else value == states[key]
-
-
-def plain_levels(model, x):
-    """The stages with every block run as ``tokenwise(*mix(x))``, without the pruner."""
-    functional.reset_net(model)
-    x = model.stem_block(model.stem_conv(x))
-    levels = []
-    for i, (downsample, blocks) in enumerate(zip(model.downsamples, model.stages)):
-        x = downsample(x)
-        for block in blocks:
-            if i < 2:
-                x = block(x)
-            else:
-                t, b, c, h, w = x.shape
-                tokens, side = block.mix(x.flatten(3), (h, w))
-                x = block.tokenwise(tokens, **side).reshape(t, b, c, h, w)
-        levels.append(x)
-    return levels
-
-
-def test_unpruned_forward_equals_plain_block_loop_and_pruning_plugs_in():
-    assert_pruning_seam(lambda **kw: toy(**kw), images(2, 64, 32), plain_levels)
 
 
 def official_state_dict(dims, depths=(1, 2, 6, 2), ratio=4, seed=0):

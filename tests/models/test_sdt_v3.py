@@ -1,22 +1,19 @@
-"""tpmm.SDTV3 (E-SpikeFormer): the I-LIF neuron and its binary-spike inference,
-presets, shapes, errors, state, the pruning seam, checkpoint conversion."""
+"""tpmm.SDTV3 (E-SpikeFormer): the I-LIF neuron and its binary-spike inference, the
+published preset, checkpoint conversion (the shared backbone contract is in
+test_backbone_contract.py)."""
 from functools import partial
 
 import pytest
 import torch
 from spikingjelly.activation_based import functional
 
-from spiking_backbone_checks import (assert_gradient_reaches, assert_no_state_leakage,
-                                     assert_prunable_block, assert_pruning_seam, converter,
-                                     randomize_)
+from helpers.spiking_backbone_checks import assert_gradient_reaches, converter, randomize_
 from tpmm.models.backbones.sdt_v3 import SDTV3
-from tpmm.models.layers import ESpikeFormerBlock, IntegerLIFNode
+from tpmm.models.layers import IntegerLIFNode
 from tpmm.registry import MODELS
 
 sdt_v3_2tpmm = converter('sdt_v3_2tpmm')
 conversion = converter('state_dict_conversion')
-# published sizes (ImageNet classifier included) of E-SpikeFormer
-PUBLISHED_M = {'s': 5.1, 'm': 10.0, 'l': 19.0}
 REF_ARCH = dict(embed_dims=(16, 32, 32, 48), depths=(1, 2, 6, 2), num_heads=2, mlp_ratio=4)
 
 
@@ -93,33 +90,6 @@ def test_backbone_neurons_fire_integer_spikes_in_training_and_gradients_flow():
     assert max(c.max() for c in outputs) == 3 and sum(c.sum() for c in outputs) > 0
 
 
-@pytest.mark.parametrize('arch', sorted(SDTV3.arch_zoo))
-def test_presets_build_with_published_sizes(arch):
-    with torch.device('meta'):
-        model = SDTV3(arch=arch)
-    params = sum(p.numel() for p in model.parameters())
-    assert model.out_channels == list(SDTV3.arch_zoo[arch]['embed_dims'])
-    assert model.num_prunable_blocks == sum(SDTV3.arch_zoo[arch]['depths'][2:])
-    if arch in PUBLISHED_M:  # + the 1000-class linear classifier of the paper
-        total = (params + 1001 * model.out_channels[-1]) / 1e6
-        assert abs(total - PUBLISHED_M[arch]) / PUBLISHED_M[arch] < 0.01, total
-
-
-def test_output_shapes_at_strides_4_8_16_32():
-    model = toy(T=1).eval()
-    with torch.no_grad():
-        outs = model(images(1, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [
-        (1, c, 64 // s, 64 // s) for c, s in zip((16, 32, 64, 64), (4, 8, 16, 32))]
-
-
-def test_output_shapes_keep_time_for_non_square_batches():
-    model = toy(T=2, time_reduce='none', out_indices=(0, 2)).eval()
-    with torch.no_grad():
-        outs = model(images(3, 96, 32))
-    assert [tuple(o.shape) for o in outs] == [(2, 3, 16, 24, 8), (2, 3, 64, 6, 2)]
-
-
 def test_smallest_published_preset_runs_at_32x32_and_pools():
     model = SDTV3(arch='s', last_stage_stride=1, out_type='pooled').eval()
     assert model.stride == 16
@@ -135,60 +105,6 @@ def test_built_from_registry_with_custom_arch():
     assert isinstance(model, SDTV3) and model.num_prunable_blocks == 3
     assert model.stages[3][1].attn.v_conv.out_channels == 128  # 4 C
     assert model.pool_neuron.max_spike == 8
-
-
-def test_no_state_leakage_between_inputs():
-    assert_no_state_leakage(toy(), images(1, 32, 32, seed=1), images(1, 32, 32, seed=2))
-
-
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(arch='xl'), r"arch='xl'.*'l', 'm', 's', 't', 'toy'"),
-    (dict(arch=dict(embed_dims=(8, 16, 32, 32), num_heads=4, mlp_ratio=4)),
-     r"missing key\(s\) \['depths'\]"),
-    (dict(arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 0, 1), num_heads=4,
-                    mlp_ratio=4)), r'depths .* got \(1, 1, 0, 1\)'),
-    (dict(arch='toy', max_spike=0), r'max_spike=0'),
-    (dict(arch='toy', out_indices=(-1, )), r'out_indices entry -1'),
-])
-def test_bad_settings_are_named(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        SDTV3(**kwargs)
-
-
-def test_input_size_not_divisible_by_32_is_named():
-    with pytest.raises(ValueError, match=r'64x40 .* stride 32'):
-        SDTV3(arch='toy')(images(1, 64, 40))
-
-
-def test_block_follows_the_prunable_block_protocol():
-    torch.manual_seed(0)
-    block = randomize_(ESpikeFormerBlock(8, 2, 4, partial(IntegerLIFNode, 4)))
-    x = torch.randn(2, 3, 8, 24) * 2
-    mixed, side = block.mix(x, (4, 6))
-    assert side == {} and mixed.shape == x.shape and not torch.equal(mixed, x)
-    assert_prunable_block(block, mixed.detach())
-
-
-def plain_levels(model, x):
-    """The stages with every block run as ``tokenwise(*mix(x))``, without the pruner."""
-    functional.reset_net(model)
-    x = model.stem_block(model.stem_conv(x))
-    levels = []
-    for i, (downsample, blocks) in enumerate(zip(model.downsamples, model.stages)):
-        x = downsample(x)
-        for block in blocks:
-            if i < 2:
-                x = block(x)
-            else:
-                t, b, c, h, w = x.shape
-                tokens, side = block.mix(x.flatten(3), (h, w))
-                x = block.tokenwise(tokens, **side).reshape(t, b, c, h, w)
-        levels.append(x)
-    return levels
-
-
-def test_unpruned_forward_equals_plain_block_loop_and_pruning_plugs_in():
-    assert_pruning_seam(lambda **kw: toy(**kw), images(1, 64, 32), plain_levels)
 
 
 def official_state_dict(dims, depths=(1, 2, 6, 2), ratio=4, seed=0):

@@ -1,4 +1,5 @@
-"""tpmm.Spikformer: zoo equivalence, checkpoint conversion, presets, shapes, errors."""
+"""tpmm.Spikformer: zoo equivalence, checkpoint conversion, custom archs (the shared
+backbone contract is in test_backbone_contract.py)."""
 import os
 import subprocess
 import sys
@@ -7,12 +8,10 @@ import pytest
 import torch
 from spikingjelly.activation_based.model.spikformer import Spikformer as ZooSpikformer
 
-from spiking_backbone_checks import (CONVERTERS, REPO_ROOT, assert_gradient_reaches,
-                                     assert_matches_zoo, assert_no_state_leakage,
-                                     assert_prunable_block, assert_pretrained_init_loads,
-                                     assert_pruning_seam, converter, randomize_)
+from helpers.spiking_backbone_checks import (CONVERTERS, REPO_ROOT, assert_matches_zoo,
+                                             assert_pretrained_init_loads, converter,
+                                             randomize_)
 from tpmm.models.backbones.spikformer import Spikformer
-from tpmm.registry import MODELS
 
 spikformer2tpmm = converter('spikformer2tpmm')
 conversion = converter('state_dict_conversion')
@@ -133,97 +132,12 @@ def test_converter_command_line(tmp_path):
     assert all(torch.equal(saved[k], expected[k]) for k in expected)
 
 
-@pytest.mark.parametrize('arch', sorted(Spikformer.arch_zoo))
-def test_every_preset_builds_with_documented_structure(arch):
-    settings = Spikformer.arch_zoo[arch]
-    with torch.device('meta'):
-        model = MODELS.build(dict(type='Spikformer', arch=arch))
-    c = settings['embed_dims']
-    assert len(model.blocks) == settings['depth'] == model.num_prunable_blocks
-    assert model.blocks[0].attn.num_heads == settings['num_heads']
-    assert model.out_channels == [c] * 4 and model.stride == 32
-    assert model.patch_embed.stages[0].conv.out_channels == c // 8
-
-
-@pytest.mark.parametrize('T,batch', [(1, 1), (2, 3)])
-def test_featmap_and_pooled_shapes(T, batch):
-    x = images(batch, 64, 96)  # non-square, a multiple of the stride 32
-    model = tiny(T=T, out_type='featmap').eval()
-    with torch.no_grad():
-        outs = model(x)
-    assert [tuple(o.shape) for o in outs] == [(batch, 64, 64 // s, 96 // s) for s in (4, 8, 16, 32)]
-    model = tiny(T=T, out_type='featmap', out_indices=(1, 3), time_reduce='none',
-                 pyramid_channels=(8, 16, 24, 32)).eval()
-    with torch.no_grad():
-        outs = model(x)
-    assert model.out_channels == [8, 16, 24, 32]
-    assert [tuple(o.shape) for o in outs] == [(T, batch, 16, 8, 12), (T, batch, 32, 2, 3)]
-    pooled = tiny(T=T, out_type='pooled').eval()
-    assert pooled.stride == 16
-    with torch.no_grad():
-        assert pooled(images(batch, 16, 48))[0].shape == (batch, 64)
-
-
-def test_paper_preset_forward_at_smallest_input():
-    model = Spikformer(arch='8-384', T=1, out_type='featmap').eval()
-    with torch.no_grad():
-        outs = model(images(1, 32, 32))
-    assert [tuple(o.shape) for o in outs] == [(1, 384, 8, 8), (1, 384, 4, 4),
-                                              (1, 384, 2, 2), (1, 384, 1, 1)]
-
-
 def test_custom_arch_dict():
     model = Spikformer(arch=dict(embed_dims=32, depth=3, num_heads=4, mlp_ratio=2.0),
                        T=1, out_type='pooled')
     assert len(model.blocks) == 3 and model.blocks[0].mlp.fc1.out_channels == 64
     with torch.no_grad():
         assert model(images(2, 32, 32))[0].shape == (2, 32)
-
-
-def test_gradients_reach_the_first_layer():
-    model = tiny(out_type='featmap')
-    assert_gradient_reaches(model, model.patch_embed.stages[0].conv.weight, images(2))
-
-
-def test_no_state_leakage():
-    model = randomize_(tiny(out_type='featmap'))
-    assert_no_state_leakage(model, images(2, seed=1), images(2, seed=2))
-
-
-def test_blocks_follow_the_prunable_block_protocol():
-    model = randomize_(tiny(out_type='pooled'))
-    x = model.patch_embed(model.to_sequence(images(2))).flatten(3)
-    assert_prunable_block(model.blocks[0], x)
-
-
-def test_pruning_seam():
-    def plain(model, x):
-        x = model.patch_embed(x)
-        t, b, c, h, w = x.shape
-        tokens = x.flatten(3)
-        for block in model.blocks:
-            tokens = block.tokenwise(tokens)
-        return model.pyramid(tokens.reshape(t, b, c, h, w))
-
-    def build(**kwargs):
-        return randomize_(tiny(out_type='featmap', **kwargs))
-
-    assert_pruning_seam(build, images(2), plain)
-
-
-def test_errors_name_the_bad_value():
-    with pytest.raises(ValueError, match=r"arch='9-999'.*'8-384'"):
-        Spikformer(arch='9-999')
-    with pytest.raises(ValueError, match=r"missing key\(s\) \['mlp_ratio'\]"):
-        Spikformer(arch=dict(embed_dims=64, depth=2, num_heads=2))
-    with pytest.raises(ValueError, match=r"unknown key\(s\) \['heads'\]"):
-        Spikformer(arch=dict(embed_dims=64, depth=2, num_heads=2, mlp_ratio=4, heads=2))
-    with pytest.raises(ValueError, match='out_indices entry 4'):
-        tiny(out_indices=(0, 4))
-    with pytest.raises(ValueError, match="stem_pool='middle'"):
-        tiny(stem_pool='middle')
-    with pytest.raises(ValueError, match='48x48 is not divisible by the backbone stride 32'):
-        tiny(out_type='featmap')(images(1, 48, 48))
 
 
 def test_pretrained_init_cfg_loads_a_converted_checkpoint(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from pruning_toys import ToyBlock, make_toy, spikes
+from helpers.pruning_toys import ToyBlock, make_toy, spikes
 from tpmm.pruning import (REFERENCE_SCHEDULES, BaseTokenPruner, EViTPruner, IRToP, NoPrune,
                           ToMePruner, build_pruner)
 

@@ -4,8 +4,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pruning_toys import (IdentityBlock, ToyAttentionBlock, ToyBlock, ToyMixBlock, make_toy,
-                          records_by_block, spikes)
+from helpers.pruning_toys import (IdentityBlock, ToyAttentionBlock, ToyBlock, ToyMixBlock,
+                                  make_toy, records_by_block, spikes)
 from tpmm.pruning import EViTPruner, ToMePruner, build_pruner, keep_count
 
 

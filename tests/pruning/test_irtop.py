@@ -4,8 +4,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pruning_toys import (IdentityBlock, ToyBlock, ToyMixBlock, make_toy, records_by_block,
-                          spikes)
+from helpers.pruning_toys import (IdentityBlock, ToyBlock, ToyMixBlock, make_toy,
+                                  records_by_block, spikes)
 from tpmm.pruning import REFERENCE_SCHEDULES, IRToP, keep_count
 
 FAST = settings(max_examples=15, deadline=None)

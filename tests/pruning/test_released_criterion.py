@@ -19,8 +19,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from pruning_toys import IdentityBlock, make_toy
-from released_formulas import assert_same_sets, record_block_inputs, released_score
+from helpers.pruning_toys import IdentityBlock, make_toy
+from helpers.released_formulas import assert_same_sets, record_block_inputs, released_score
 from tpmm.registry import MODELS
 
 OVERLAY_DIR = Path(__file__).parents[2] / 'configs' / '_base_' / 'pruning'

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from pruning_toys import ToyAttentionBlock, ToyBlock
+from helpers.pruning_toys import ToyAttentionBlock, ToyBlock
 from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
                           RandomTokenScorer, SpatialTokenScorer, TemporalTokenScorer,
                           build_scorer)

@@ -9,7 +9,7 @@ training mode too.
 import pytest
 import torch
 
-from released_formulas import assert_same_sets, record_block_inputs, released_score
+from helpers.released_formulas import assert_same_sets, record_block_inputs, released_score
 from tpmm.registry import MODELS
 
 BACKBONES = {

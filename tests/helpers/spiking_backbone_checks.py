@@ -1,4 +1,4 @@
-"""Checks shared by the Spikformer / SDT-V1 / QKFormer backbone tests."""
+"""Checks shared by the spiking-backbone tests."""
 import importlib
 import os.path as osp
 import sys
