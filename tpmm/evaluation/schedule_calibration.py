@@ -102,8 +102,8 @@ class KeepScheduleCalibrator:
         self.original_pruner = backbone.pruner
         try:
             self.grid_tokens = self._grid_tokens()
-            self.reference = self._outputs(None)
-            self.unpruned_flops = self._flops(None)
+            self.reference = self._outputs()
+            self.unpruned_flops = self._flops()
         finally:
             backbone.pruner = self.original_pruner
 
@@ -125,8 +125,8 @@ class KeepScheduleCalibrator:
                                f'{sorted(timer.stage_hw)}, expected 0..{self.num_blocks - 1}')
         return [timer.stage_hw[i][0] * timer.stage_hw[i][1] for i in range(self.num_blocks)]
 
-    def _outputs(self, kept: Optional[Sequence[int]]) -> List[torch.Tensor]:
-        self._set_pruner(kept)
+    def _outputs(self) -> List[torch.Tensor]:
+        """Backbone outputs on every calibration batch, with the pruner it has now."""
         outputs = []
         with torch.no_grad():
             for batch in self.batches:
@@ -134,14 +134,15 @@ class KeepScheduleCalibrator:
                 outputs.extend(out if isinstance(out, (tuple, list)) else [out])
         return outputs
 
-    def _flops(self, kept: Optional[Sequence[int]]) -> int:
-        self._set_pruner(kept)
+    def _flops(self) -> int:
+        """Backbone FLOPs per image, with the pruner it has now."""
         return count_flops(self.backbone, self.batches[0][:1])['total']
 
     def measure(self, kept: Sequence[int]) -> Tuple[int, float]:
         """``(FLOPs per image, distortion)`` of keeping ``kept`` tokens per block (leaves
         that pruner on the backbone)."""
-        return self._flops(kept), output_distortion(self._outputs(kept), self.reference)
+        self._set_pruner(kept)
+        return self._flops(), output_distortion(self._outputs(), self.reference)
 
     def minimum_kept(self) -> List[int]:
         return [max(1, int(self.min_keep * n)) for n in self.grid_tokens]
@@ -149,7 +150,8 @@ class KeepScheduleCalibrator:
     def max_reduction(self) -> float:
         """The FLOPs reduction with every prunable block at its minimum."""
         try:
-            return 1.0 - self._flops(self.minimum_kept()) / self.unpruned_flops
+            self._set_pruner(self.minimum_kept())
+            return 1.0 - self._flops() / self.unpruned_flops
         finally:
             self.backbone.pruner = self.original_pruner
 
@@ -194,7 +196,8 @@ class KeepScheduleCalibrator:
                 _, i, trial, trial_flops, trial_distortion = best
                 if trial_flops < target * (1 - tolerance):  # overshot: settle in between
                     trial, trial_flops, trial_distortion = self._settle(
-                        i, trial[i], kept[i], trial, target * (1 + tolerance))
+                        i, kept[i], (trial, trial_flops, trial_distortion),
+                        target * (1 + tolerance))
                 kept, flops, distortion = trial, trial_flops, trial_distortion
                 history.append((i, kept[i], flops, distortion))
                 self.log(f'block {i}: keep {kept[i]}/{self.grid_tokens[i]} tokens, '
@@ -207,14 +210,16 @@ class KeepScheduleCalibrator:
             kept_tokens=kept, grid_tokens=list(self.grid_tokens), flops=flops,
             unpruned_flops=self.unpruned_flops, distortion=distortion, history=history)
 
-    def _settle(self, block: int, low: int, high: int, kept: List[int],
+    def _settle(self, block: int, high: int, overshot: Tuple[List[int], int, float],
                 limit: float) -> Tuple[List[int], int, float]:
-        """The step of ``block`` from ``high`` to ``low`` tokens overshot the budget: the
-        largest count in ``[low, high)`` whose FLOPs are at most ``limit``."""
-        best = (list(kept), *self.measure(kept))
+        """The step of ``block`` from ``high`` tokens to the ``overshot`` measurement
+        ``(kept, flops, distortion)`` went past the budget: the largest count between the
+        two whose FLOPs are at most ``limit`` (``overshot`` if none is)."""
+        best = overshot
+        low = overshot[0][block]
         while high - low > 1:
             middle = (low + high) // 2
-            trial = list(kept)
+            trial = list(overshot[0])
             trial[block] = middle
             trial_flops, trial_distortion = self.measure(trial)
             if trial_flops <= limit:
