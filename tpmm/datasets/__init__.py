@@ -4,6 +4,7 @@ from .check_data import check_data_config
 from .mot_challenge_io import read_mot_det, read_mot_gt, read_seqinfo, write_seqinfo
 from .mot_to_coco_video import convert_mot_to_coco_video
 from .natural_backgrounds import NATURAL_PHOTOS, NaturalBackgroundSampler
+from .natural_clutter import NaturalClutterGenerator
 from .synthetic_ade import SyntheticADEGenerator
 from .synthetic_coco import SyntheticCocoGenerator
 from .synthetic_mot import SyntheticMOTGenerator
@@ -12,5 +13,6 @@ from .synthetic_shapes import SHAPE_CLASSES
 __all__ = [
     'check_data_config', 'SyntheticCocoGenerator', 'SyntheticADEGenerator',
     'SyntheticMOTGenerator', 'SHAPE_CLASSES', 'read_mot_gt', 'read_mot_det', 'read_seqinfo',
-    'write_seqinfo', 'convert_mot_to_coco_video', 'NATURAL_PHOTOS', 'NaturalBackgroundSampler'
+    'write_seqinfo', 'convert_mot_to_coco_video', 'NATURAL_PHOTOS', 'NaturalBackgroundSampler',
+    'NaturalClutterGenerator'
 ]
