@@ -36,7 +36,7 @@ def main():
     counts = generator.write(args.out, num_train=args.num_train, num_val=args.num_val,
                              num_test=args.num_test)
     print(f'{args.out}: {counts} images of {args.image_size}x{args.image_size} px, '
-          f'source digits {[len(v) for v in generator.sources.values()]} (train/val/test), '
+          f'source digits {[sum(map(len, v)) for v in generator.sources.values()]} (train/val/test), '
           f'{time.time() - start:.1f} s')
 
 

@@ -16,9 +16,11 @@ outside a margin of the digit's box, lie distractors: fragments of other digits 
 of at most half of that digit's ink, so never a whole digit) and random pen strokes, drawn
 with the digit's own ink half of the time, so neither colour nor polarity tells the class.
 
-The 1797 digits are split by a seeded permutation into train / val / test sources before
-any compositing; an image of a split shows only digits (and fragments) of that split's
-sources, each source used in turn. Every image is a function of ``(seed, split, index)``.
+The 1797 digits are split by a seeded permutation, per class, into train / val / test
+sources before any compositing; an image of a split shows only digits (and fragments) of
+that split's sources. Image ``i`` shows class ``i % 10`` (so every split of ten or more
+images holds every class, in equal shares), its class's sources used in turn. Every image
+is a function of ``(seed, split, index)``.
 """
 import json
 import os
@@ -53,12 +55,18 @@ def glyph_alpha(digit: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.clip((glyph - ALPHA_LOW) / (ALPHA_HIGH - ALPHA_LOW), 0.0, 1.0)
 
 
-def split_sources(num_digits: int, fractions: Sequence[float], seed: int) -> Dict[str, list]:
-    """Disjoint source digit indices per split from a seeded permutation (in use order)."""
-    order = np.random.default_rng(seed).permutation(num_digits)
-    bounds = np.cumsum([0] + [int(round(f * num_digits)) for f in fractions])
-    bounds[-1] = num_digits
-    return {split: order[bounds[i]:bounds[i + 1]].tolist() for i, split in enumerate(SPLITS)}
+def split_sources(labels: np.ndarray, fractions: Sequence[float], seed: int) -> Dict[str, list]:
+    """Disjoint source digits per split, stratified by class: ``{split: [indices of class
+    0, ..., indices of class 9]}``, each list in a seeded random order (the use order)."""
+    rng = np.random.default_rng(seed)
+    sources = {split: [] for split in SPLITS}
+    for label in range(len(CLASSES)):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        bounds = np.cumsum([0] + [int(round(f * len(members))) for f in fractions])
+        bounds[-1] = len(members)
+        for i, split in enumerate(SPLITS):
+            sources[split].append(members[bounds[i]:bounds[i + 1]].tolist())
+    return sources
 
 
 class NaturalClutterGenerator:
@@ -109,7 +117,7 @@ class NaturalClutterGenerator:
         self.photos = tuple(photos)
         self.backgrounds = [NaturalBackgroundSampler(photos=(name, )) for name in self.photos]
         self.digits, self.labels = load_source_digits()
-        self.sources = split_sources(len(self.labels), self.split_fractions, self.seed)
+        self.sources = split_sources(self.labels, self.split_fractions, self.seed)
 
     def settings(self) -> dict:
         """The arguments, as written to ``meta/generation.json``."""
@@ -128,8 +136,9 @@ class NaturalClutterGenerator:
         """
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}, got split={split!r}')
-        sources = self.sources[split]
-        source = sources[index % len(sources)]
+        by_class = self.sources[split][index % len(CLASSES)]
+        source = by_class[(index // len(CLASSES)) % len(by_class)]
+        pool = [digit for members in self.sources[split] for digit in members]
         rng = np.random.default_rng([self.seed, SPLITS.index(split), index])
         size = self.image_size
         photo = int(rng.integers(len(self.photos)))
@@ -152,7 +161,7 @@ class NaturalClutterGenerator:
         distractors = []
         cell = side / 10  # the glyph box holds the 8x8 digit and a one-cell border
         for _ in range(int(rng.integers(self.num_fragments[0], self.num_fragments[1] + 1))):
-            distractors.append(self._fragment(rng, sources, cell, keep_out))
+            distractors.append(self._fragment(rng, pool, cell, keep_out))
         for _ in range(int(rng.integers(self.num_strokes[0], self.num_strokes[1] + 1))):
             distractors.append(self._stroke(rng, cell, keep_out))
         for distractor in distractors:
@@ -219,12 +228,12 @@ class NaturalClutterGenerator:
         chroma *= rng.uniform(0, 70) / (np.linalg.norm(chroma) + 1e-12)
         return np.clip(luminance + chroma, 0, 255)
 
-    def _fragment(self, rng, sources, cell, keep_out):
+    def _fragment(self, rng, pool, cell, keep_out):
         """A crop of at most ``MAX_FRAGMENT_INK`` of another source digit's ink, placed
         outside ``keep_out``; ``None`` when no place was found."""
         size = self.image_size
         for _ in range(MAX_PLACEMENT_TRIES):
-            source = int(sources[rng.integers(len(sources))])
+            source = int(pool[rng.integers(len(pool))])
             digit = self.digits[source]
             rows, cols = int(rng.integers(3, 6)), int(rng.integers(3, 6))
             row0, col0 = int(rng.integers(0, 9 - rows)), int(rng.integers(0, 9 - cols))
