@@ -3,11 +3,14 @@
     python tools/dataset_converters/make_synthetic.py [--out data] [--which coco ade mot]
         [--seed 0] [--coco-images 64 16] [--ade-images 64 16] [--image-size 128]
         [--mot-sequences 4] [--mot-frames 30] [--mot-size 192 108]
+        [--background natural|clutter]
 
 writes ``<out>/synthetic_coco/`` (COCO 2017 instances), ``<out>/synthetic_ade/
 ADEChallengeData2016/`` and ``<out>/synthetic_mot/`` (MOT17-style ``train/`` plus the
 CocoVideo ``annotations/{train,half-train,half-val}_cocoformat.json``), the data roots of
-the ``configs/_base_/datasets/synthetic_*.py`` configs. Each folder records its arguments
+the ``configs/_base_/datasets/synthetic_*.py`` configs. The objects are drawn over crops of
+the photographs bundled with scikit-image (``--background natural``, the default) or over
+the synthetic clutter texture (``--background clutter``). Each folder records its arguments
 in ``tpmm_synthetic.json``: a folder written with the same arguments is kept as it is, one
 written with other arguments is replaced, and a folder without that record is never
 touched (the command stops instead).
@@ -22,7 +25,7 @@ from tpmm.datasets.mot_to_coco_video import convert_mot_to_coco_video
 from tpmm.datasets.synthetic_ade import SyntheticADEGenerator
 from tpmm.datasets.synthetic_coco import SyntheticCocoGenerator
 from tpmm.datasets.synthetic_mot import SyntheticMOTGenerator
-from tpmm.datasets.synthetic_shapes import SHAPE_CLASSES
+from tpmm.datasets.synthetic_shapes import BACKGROUNDS, SHAPE_CLASSES
 
 RECORD = 'tpmm_synthetic.json'
 
@@ -33,6 +36,9 @@ def parse_args():
     parser.add_argument('--which', nargs='+', choices=['coco', 'ade', 'mot'],
                         default=['coco', 'ade', 'mot'], help='datasets to write')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--background', choices=BACKGROUNDS, default='natural',
+                        help='what the objects are drawn on: crops of bundled photographs '
+                        '(natural) or a synthetic texture with strokes (clutter)')
     parser.add_argument('--classes', nargs='+', default=list(SHAPE_CLASSES),
                         help=f'shape classes of the COCO and ADE sets, from {SHAPE_CLASSES}')
     parser.add_argument('--image-size', type=int, default=128,
@@ -72,11 +78,12 @@ def finish_folder(folder, record):
 def write_coco(args):
     folder = osp.join(args.out, 'synthetic_coco')
     record = dict(kind='coco', seed=args.seed, classes=args.classes, image_size=args.image_size,
-                  images=args.coco_images)
+                  images=args.coco_images, background=args.background)
     if not prepare_folder(folder, record):
         return
     generator = SyntheticCocoGenerator(height=args.image_size, width=args.image_size,
-                                       classes=args.classes, seed=args.seed)
+                                       classes=args.classes, background=args.background,
+                                       seed=args.seed)
     summary = generator.write(folder, *args.coco_images)
     for split, info in summary.items():
         print(f'{info["ann_file"]}: {info["images"]} images ({info["empty_images"]} empty), '
@@ -87,11 +94,12 @@ def write_coco(args):
 def write_ade(args):
     folder = osp.join(args.out, 'synthetic_ade')
     record = dict(kind='ade', seed=args.seed, classes=args.classes, image_size=args.image_size,
-                  images=args.ade_images)
+                  images=args.ade_images, background=args.background)
     if not prepare_folder(folder, record):
         return
     generator = SyntheticADEGenerator(height=args.image_size, width=args.image_size,
-                                      classes=args.classes, seed=args.seed)
+                                      classes=args.classes, background=args.background,
+                                      seed=args.seed)
     summary = generator.write(folder, *args.ade_images)
     names = ', '.join(f'{value}={name}' for value, name in generator.label_names().items())
     for split, info in summary.items():
@@ -103,11 +111,12 @@ def write_ade(args):
 def write_mot(args):
     folder = osp.join(args.out, 'synthetic_mot')
     record = dict(kind='mot', seed=args.seed, sequences=args.mot_sequences,
-                  frames=args.mot_frames, size=args.mot_size)
+                  frames=args.mot_frames, size=args.mot_size, background=args.background)
     if not prepare_folder(folder, record):
         return
     generator = SyntheticMOTGenerator(width=args.mot_size[0], height=args.mot_size[1],
-                                      seq_length=args.mot_frames, seed=args.seed)
+                                      seq_length=args.mot_frames, background=args.background,
+                                      seed=args.seed)
     summary = generator.write(folder, num_train=args.mot_sequences)
     print(f'{summary["train"]["dir"]}/: sequences {", ".join(summary["train"]["sequences"])} '
           f'({summary["train"]["frames"]} frames, gt/gt.txt, det/det.txt, seqinfo.ini)')

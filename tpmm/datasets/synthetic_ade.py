@@ -1,15 +1,16 @@
-"""Seeded ADEChallengeData2016-format semantic segmentation set of painted shapes::
+"""Seeded ADEChallengeData2016-format semantic segmentation set of painted shapes on
+natural-photo (or synthetic clutter) backgrounds::
 
     <out_dir>/ADEChallengeData2016/images/training/ADE_train_00000001.jpg ...
     <out_dir>/ADEChallengeData2016/images/validation/ADE_val_00000001.jpg ...
     <out_dir>/ADEChallengeData2016/annotations/{training,validation}/<same stem>.png
 
 Label maps are uint8 PNGs in ADE20K's convention: 0 = "other" (unlabeled), 1..K = classes.
-Here 1 is the textured background surface, 2..K are the shape classes in order, and the
-unannotated clutter strokes and blobs are 0. mmseg's ``ADE20KDataset``
-(``reduce_zero_label=True``) maps 0 to the ignore index 255 and label v to class v - 1,
-so training ids 0..K-1 index the first K of ADE20K's 150 class names; ``IoUMetric``
-reports NaN for the classes that never occur.
+Here 1 is the background (every photo pixel no shape covers), 2..K are the shape classes
+in order; with ``background='clutter'`` the unannotated clutter strokes and blobs are 0.
+mmseg's ``ADE20KDataset`` (``reduce_zero_label=True``) maps 0 to the ignore index 255 and
+label v to class v - 1, so training ids 0..K-1 index the first K of ADE20K's 150 class
+names; ``IoUMetric`` reports NaN for the classes that never occur.
 """
 import os
 import os.path as osp
@@ -17,8 +18,8 @@ import os.path as osp
 import numpy as np
 from PIL import Image
 
-from .synthetic_shapes import (SHAPE_CLASSES, check_shape_classes, render_scene, sample_shape,
-                               save_jpeg)
+from .synthetic_shapes import (SHAPE_CLASSES, check_background, check_shape_classes,
+                               render_scene, sample_shape, save_jpeg)
 
 BACKGROUND_LABEL = 1
 _SPLITS = {'training': 'train', 'validation': 'val'}
@@ -34,11 +35,14 @@ class SyntheticADEGenerator:
         objects_per_image (tuple[int, int]): inclusive range of shapes per image.
         size_range (tuple[float, float]): shape diameter range as a fraction of the
             image's short side.
+        background (str): ``'natural'`` (crops of bundled photographs) or ``'clutter'``
+            (a synthetic texture with strokes, labelled 0); the shapes of an image do not
+            depend on it.
         seed (int): the whole set is a function of the arguments and this seed.
     """
 
     def __init__(self, height=128, width=128, classes=SHAPE_CLASSES, objects_per_image=(1, 6),
-                 size_range=(0.12, 0.45), seed=0):
+                 size_range=(0.12, 0.45), background='natural', seed=0):
         if height < 16 or width < 16:
             raise ValueError(f'height and width must be >= 16, got {height}x{width}')
         if not 1 <= objects_per_image[0] <= objects_per_image[1]:
@@ -50,6 +54,7 @@ class SyntheticADEGenerator:
         self.classes = check_shape_classes(classes)
         self.objects_per_image = tuple(objects_per_image)
         self.size_range = tuple(size_range)
+        self.background = check_background(background)
         self.seed = int(seed)
 
     @property
@@ -77,7 +82,8 @@ class SyntheticADEGenerator:
             class_index, polygon = sample_shape(rng, self.classes, self.height, self.width,
                                                 self.size_range)
             shapes.append((self.classes[class_index], polygon))
-        image, masks, clutter_mask = render_scene(rng, self.height, self.width, shapes)
+        image, masks, clutter_mask = render_scene(rng, self.height, self.width, shapes,
+                                                  self.background)
         label_map = np.full((self.height, self.width), BACKGROUND_LABEL, dtype=np.uint8)
         label_map[clutter_mask] = 0
         for (kind, _), mask in zip(shapes, masks):  # back to front, like the painting

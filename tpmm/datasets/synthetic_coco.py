@@ -1,4 +1,5 @@
-"""Seeded COCO-format instance set of painted shapes, laid out like COCO 2017::
+"""Seeded COCO-format instance set of painted shapes on natural-photo (or synthetic
+clutter) backgrounds, laid out like COCO 2017::
 
     <out_dir>/annotations/instances_train2017.json, instances_val2017.json
     <out_dir>/train2017/000000000001.jpg ...   <out_dir>/val2017/...
@@ -24,8 +25,8 @@ import os.path as osp
 import numpy as np
 import shapely
 
-from .synthetic_shapes import (SHAPE_CLASSES, check_shape_classes, render_scene, sample_shape,
-                               save_jpeg, visible_masks)
+from .synthetic_shapes import (SHAPE_CLASSES, check_background, check_shape_classes,
+                               render_scene, sample_shape, save_jpeg, visible_masks)
 
 MAX_PLACEMENT_TRIES = 20
 _SPLITS = ('train', 'val')
@@ -46,11 +47,15 @@ class SyntheticCocoGenerator:
             split of two or more images when > 0).
         min_visible_area (float): smallest visible area (pixels) an occluded shape may
             keep; see the module docstring.
+        background (str): ``'natural'`` (crops of bundled photographs) or ``'clutter'``
+            (a synthetic texture with strokes); never annotated, and the shapes and
+            annotations of an image do not depend on it.
         seed (int): the whole set is a function of the arguments and this seed.
     """
 
     def __init__(self, height=128, width=128, classes=SHAPE_CLASSES, objects_per_image=(1, 6),
-                 size_range=(0.12, 0.45), empty_ratio=0.1, min_visible_area=24.0, seed=0):
+                 size_range=(0.12, 0.45), empty_ratio=0.1, min_visible_area=24.0,
+                 background='natural', seed=0):
         if height < 16 or width < 16:
             raise ValueError(f'height and width must be >= 16, got {height}x{width}')
         if not 1 <= objects_per_image[0] <= objects_per_image[1]:
@@ -66,6 +71,7 @@ class SyntheticCocoGenerator:
         self.size_range = tuple(size_range)
         self.empty_ratio = float(empty_ratio)
         self.min_visible_area = float(min_visible_area)
+        self.background = check_background(background)
         self.seed = int(seed)
 
     def categories(self):
@@ -103,7 +109,7 @@ class SyntheticCocoGenerator:
                     shapes.append((self.classes[class_index], polygon))
                     break
 
-        image, masks, _ = render_scene(rng, self.height, self.width, shapes)
+        image, masks, _ = render_scene(rng, self.height, self.width, shapes, self.background)
         instances = []
         for (kind, _), geometry, mask in zip(shapes, visible, visible_masks(masks)):
             polygons = [part for part in shapely.get_parts(geometry)
@@ -158,9 +164,9 @@ class SyntheticCocoGenerator:
                    if part.geom_type == 'Polygon')
 
     def _info(self):
-        return dict(description=f'tpmm synthetic shapes ({", ".join(self.classes)}), '
-                    f'seed {self.seed}', url='', version='1.0', year=2017,
-                    contributor='tpmm', date_created='2017/01/01')
+        return dict(description=f'tpmm synthetic shapes ({", ".join(self.classes)}) on '
+                    f'{self.background} backgrounds, seed {self.seed}', url='', version='1.0',
+                    year=2017, contributor='tpmm', date_created='2017/01/01')
 
 
 _LICENSES = [dict(id=1, name='CC0 1.0 (generated data)', url='')]

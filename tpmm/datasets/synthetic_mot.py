@@ -6,9 +6,11 @@
     <out_dir>/train/SYNMOT-01/det/det.txt    frame,-1,x,y,w,h,score,-1,-1,-1
     <out_dir>/test/SYNMOT-0k/...             the same without gt/ (as MOTChallenge's test)
 
-Each sequence has a static textured, cluttered background (fresh sensor noise per frame)
-and pedestrians (body ellipse + head, one colour per identity) that move with constant
-velocity and bounce off the image border, so every figure is in every frame. Figures are
+Each sequence has a static background, one crop of a bundled photograph held fixed over the
+frames (``background='natural'``) or a synthetic clutter texture (``'clutter'``), with
+fresh sensor noise per frame, and pedestrians (body ellipse + head, one colour per
+identity) that move with constant velocity and bounce off the image border, so every
+figure is in every frame. Figures are
 painted far to near (by the bottom edge of their box); ``visibility`` is the fraction of a
 figure's pixels that no nearer figure covers. Boxes are integer pixels, as in MOT17.
 ``det.txt`` holds noisy detections of the ground truth (misses more likely when occluded)
@@ -23,7 +25,8 @@ from shapely.affinity import scale as scale_geometry
 from shapely.geometry import Point, box
 
 from .mot_challenge_io import write_mot_det, write_mot_gt, write_seqinfo
-from .synthetic_shapes import paint, rasterize, save_jpeg, textured_background, to_uint8
+from .synthetic_shapes import (check_background, paint, rasterize, save_jpeg, scene_background,
+                               to_uint8)
 
 _SPLITS = ('train', 'test')
 _SKIN = (205, 160, 130)
@@ -37,11 +40,13 @@ class SyntheticMOTGenerator:
         seq_length (int): frames per sequence.
         objects_per_sequence (tuple[int, int]): inclusive range of pedestrians.
         frame_rate (int): written to ``seqinfo.ini``.
+        background (str): ``'natural'`` (a crop of a bundled photograph) or ``'clutter'``
+            (a synthetic texture with strokes); the tracks do not depend on it.
         seed (int): every sequence is a function of the arguments and this seed.
     """
 
     def __init__(self, height=108, width=192, seq_length=24, objects_per_sequence=(3, 6),
-                 frame_rate=30, seed=0):
+                 frame_rate=30, background='natural', seed=0):
         if height < 32 or width < 32:
             raise ValueError(f'height and width must be >= 32, got {height}x{width}')
         if seq_length < 2:
@@ -53,6 +58,7 @@ class SyntheticMOTGenerator:
         self.seq_length = int(seq_length)
         self.objects_per_sequence = tuple(objects_per_sequence)
         self.frame_rate = int(frame_rate)
+        self.background = check_background(background)
         self.seed = int(seed)
 
     @staticmethod
@@ -70,8 +76,8 @@ class SyntheticMOTGenerator:
         if split not in _SPLITS:
             raise ValueError(f'split must be one of {_SPLITS}, got {split!r}')
         rng = np.random.default_rng([self.seed, _SPLITS.index(split), index])
-        background, _ = textured_background(rng, self.height, self.width)
         tracks = self._sample_tracks(rng)
+        background, _ = scene_background(rng, self.height, self.width, self.background)
         frames, gt, det, frame_masks = [], [], [], []
         for frame_index in range(self.seq_length):
             image = background + rng.normal(0, 3, size=background.shape)

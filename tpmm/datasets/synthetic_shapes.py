@@ -1,20 +1,28 @@
 """Shape vocabulary and scene renderer shared by the synthetic COCO, ADE20K and MOT sets.
 
-A scene is a textured, cluttered background (neutral, low-saturation colours; the clutter
-is never annotated) on which filled shapes are painted in order, so a later shape
-occludes an earlier one. Each class has a typical colour; every instance gets a colour
-jitter, a linear shading gradient and per-pixel noise.
+A scene is a background on which filled shapes are painted in order, so a later shape
+occludes an earlier one. The background (never annotated) is either ``'natural'``, a
+random augmented crop of a photograph bundled with scikit-image
+(:class:`~tpmm.datasets.natural_backgrounds.NaturalBackgroundSampler`), or ``'clutter'``,
+a synthetic texture of neutral, low-saturation colours with strokes and blobs. Each class
+has a typical colour; every instance gets a colour jitter, a linear shading gradient and
+per-pixel noise.
 
 Geometry is exact (shapely polygons, pixel coordinates with (0, 0) the top-left image
 corner, COCO convention); a pixel ``(row, col)`` belongs to a polygon when its centre
 ``(col + 0.5, row + 0.5)`` lies inside it.
 """
+from functools import lru_cache
+
 import numpy as np
 import shapely
 from PIL import Image, ImageDraw
 from shapely.affinity import rotate, translate
 from shapely.geometry import Polygon, box
 
+from .natural_backgrounds import NaturalBackgroundSampler
+
+BACKGROUNDS = ('natural', 'clutter')
 SHAPE_CLASSES = ('circle', 'square', 'triangle', 'ellipse', 'star')
 
 # Class-typical RGB colours.
@@ -40,6 +48,13 @@ def check_shape_classes(classes):
     if len(set(classes)) != len(classes):
         raise ValueError(f'classes: duplicate names in {classes}')
     return classes
+
+
+def check_background(background):
+    """Return ``background`` after checking it is one of :data:`BACKGROUNDS`."""
+    if background not in BACKGROUNDS:
+        raise ValueError(f'background must be one of {BACKGROUNDS}, got {background!r}')
+    return background
 
 
 def shape_polygon(kind, cx, cy, size, angle=0.0, aspect=0.6):
@@ -105,6 +120,23 @@ def rasterize(geometry, height, width):
     return mask
 
 
+def scene_background(rng, height, width, background='natural'):
+    """A background of kind ``background`` (see :data:`BACKGROUNDS`).
+
+    Returns ``(image, clutter_mask)``: float32 RGB [H, W, 3] in 0..255 and a bool [H, W]
+    mask of the synthetic clutter pixels (none on a natural background).
+    """
+    if check_background(background) == 'clutter':
+        return textured_background(rng, height, width)
+    image = _natural_sampler().sample(rng, height, width).astype(np.float32)
+    return image, np.zeros((height, width), dtype=bool)
+
+
+@lru_cache(maxsize=1)
+def _natural_sampler():
+    return NaturalBackgroundSampler()
+
+
 def textured_background(rng, height, width, num_clutter=(3, 8)):
     """A neutral textured background with unannotated clutter strokes and blobs.
 
@@ -160,13 +192,14 @@ def paint(image, mask, color, rng):
     image[rows, cols] = base[None] * shade[:, None] + rng.normal(0, 8, size=(rows.size, 3))
 
 
-def render_scene(rng, height, width, shapes):
-    """Paint ``shapes`` (a list of ``(kind, polygon)``, back to front) on a background.
+def render_scene(rng, height, width, shapes, background='natural'):
+    """Paint ``shapes`` (a list of ``(kind, polygon)``, back to front) on a background of
+    kind ``background``.
 
     Returns ``(image, masks, clutter_mask)``: uint8 RGB [H, W, 3], one bool [H, W] mask
     per shape (its full extent, before occlusion) and the clutter mask.
     """
-    image, clutter_mask = textured_background(rng, height, width)
+    image, clutter_mask = scene_background(rng, height, width, background)
     masks = []
     for kind, polygon in shapes:
         mask = rasterize(polygon, height, width)
