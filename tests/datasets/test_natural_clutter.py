@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 
 from tpmm.datasets.natural_clutter import CLASSES, SPLITS, NaturalClutterGenerator
 
-COUNTS = dict(train=20, val=10, test=10)
+COUNTS = dict(train=10, val=10, test=10)
 
 
 @pytest.fixture(scope='module')
@@ -116,7 +116,7 @@ def test_source_digits_are_disjoint_across_splits(written):
             assert all(d['source'] in sources[split] for d in record['distractors']
                        if d['kind'] == 'fragment')
     labels = [record['label'] for record in meta['images']['train']]
-    assert np.bincount(labels, minlength=10).tolist() == [2] * 10  # balanced classes
+    assert sorted(labels) == list(range(10))  # balanced classes
 
 
 def test_distractors_are_never_a_whole_digit(written):
@@ -140,15 +140,17 @@ def test_distractors_are_never_a_whole_digit(written):
 def test_image_size_and_token_grid():
     for size, stride in ((224, 16), (112, 8)):
         generator = NaturalClutterGenerator(image_size=size, seed=0)
-        for index in range(3):
+        for index in range(4):
             sample = generator.sample('val', index)
             assert sample['image'].shape == (size, size, 3) and sample['image'].dtype == np.uint8
             assert size // stride == 14
-            x, y, w, h = sample['record']['glyph_box']
-            # the digit spans several of the 14x14 tokens, never most of the grid
-            assert 4 <= w / stride <= 8 and 4 <= h / stride <= 8
+            _, _, w, h = sample['record']['glyph_box']
+            # the digit's box spans 30-55 % of the 14 tokens of a side (its width 0.8-1.2
+            # times its height), its pixels some but never most of the 196 tokens
+            assert 0.3 * 14 - 1 <= h / stride <= 0.55 * 14 + 1
+            assert 0.8 * 0.3 * 14 - 1 <= w / stride <= 1.2 * 0.55 * 14 + 1
             tokens = sample['mask'].reshape(14, stride, 14, stride).any(axis=(1, 3)).sum()
-            assert 8 <= tokens <= 196 // 2
+            assert 4 <= tokens <= 196 // 2
 
 
 def test_same_seed_same_images_other_seed_other_images():

@@ -25,6 +25,7 @@ is a function of ``(seed, split, index)``.
 import json
 import os
 import os.path as osp
+from functools import lru_cache
 from typing import Dict, Sequence, Tuple
 
 import numpy as np
@@ -39,11 +40,16 @@ MAX_FRAGMENT_INK = 0.5
 MAX_PLACEMENT_TRIES = 20
 
 
+@lru_cache(maxsize=1)
 def load_source_digits() -> Tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's bundled digits: ``(images [1797, 8, 8] in [0, 1], labels [1797])``."""
+    """scikit-learn's bundled digits: ``(images [1797, 8, 8] in [0, 1], labels [1797])``,
+    loaded once and read-only."""
     from sklearn.datasets import load_digits
     digits = load_digits()
-    return (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
+    images, labels = (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 def glyph_alpha(digit: np.ndarray, height: int, width: int) -> np.ndarray:
