@@ -62,6 +62,10 @@ def test_mmpretrain_custom_dataset_reads_it(written):
             info = dataset.get_data_info(index)
             assert info['img_path'] == str(root / split / record['file'])
             assert int(info['gt_label']) == record['label']
+        scanned = CustomDataset(data_root=str(root), data_prefix=split, pipeline=[])
+        assert scanned.CLASSES == CLASSES
+        assert sorted((info['img_path'], int(info['gt_label'])) for info in scanned) == sorted(
+            (str(root / split / r['file']), r['label']) for r in meta['images'][split])
 
 
 def test_pixels_come_from_the_recorded_digit(written):
