@@ -1,8 +1,13 @@
 """The dense demo scenes on natural-photo backgrounds: the untouched photo crop wherever no
 object is, annotations that do not depend on the background, the ADE background label on
-every photo pixel, and one static photo per MOT sequence."""
+every photo pixel, one static photo per MOT sequence, and make_synthetic.py's flag."""
+import json
+import runpy
+import sys
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from tpmm.datasets.natural_backgrounds import NaturalBackgroundSampler
 from tpmm.datasets.synthetic_ade import BACKGROUND_LABEL, SyntheticADEGenerator
@@ -73,3 +78,27 @@ def test_mot_sequence_keeps_one_photo_and_the_same_tracks():
 def test_unknown_background_is_named(generator):
     with pytest.raises(ValueError, match="background .* got 'flat'"):
         generator(background='flat')
+
+
+def test_make_synthetic_background_flag_rewrites_only_the_pixels(tmp_path, monkeypatch):
+    script = 'tools/dataset_converters/make_synthetic.py'
+    root = tmp_path / 'synthetic_coco'
+
+    def write(*extra):
+        monkeypatch.setattr(sys, 'argv', [script, '--out', str(tmp_path), '--which', 'coco',
+                                          '--image-size', '32', '--coco-images', '2', '1',
+                                          *extra])
+        runpy.run_path(script, run_name='__main__')
+        with open(root / 'tpmm_synthetic.json') as f:
+            record = json.load(f)
+        with open(root / 'annotations' / 'instances_train2017.json') as f:
+            annotations = json.load(f)
+        image = np.asarray(Image.open(root / 'train2017' / '000000000001.jpg'))
+        return record, annotations, image
+
+    natural, natural_ann, natural_image = write()
+    clutter, clutter_ann, clutter_image = write('--background', 'clutter')
+    assert (natural['background'], clutter['background']) == ('natural', 'clutter')
+    assert natural_ann['annotations'] == clutter_ann['annotations']
+    assert 'natural backgrounds' in natural_ann['info']['description']
+    assert not np.array_equal(natural_image, clutter_image)
