@@ -35,9 +35,9 @@ def main():
     generator = NaturalClutterGenerator(image_size=args.image_size, seed=args.seed)
     counts = generator.write(args.out, num_train=args.num_train, num_val=args.num_val,
                              num_test=args.num_test)
+    num_sources = [sum(map(len, generator.sources[split])) for split in counts]
     print(f'{args.out}: {counts} images of {args.image_size}x{args.image_size} px, '
-          f'source digits {[sum(map(len, v)) for v in generator.sources.values()]} (train/val/test), '
-          f'{time.time() - start:.1f} s')
+          f'source digits {num_sources} (train/val/test), {time.time() - start:.1f} s')
 
 
 if __name__ == '__main__':
