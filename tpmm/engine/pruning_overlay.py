@@ -62,6 +62,13 @@ def load_overlay(overlay: str) -> Tuple[str, dict]:
     return osp.splitext(osp.basename(path))[0], pruning.to_dict()
 
 
+def overlay_pruning(overlay: str) -> Tuple[str, dict]:
+    """``(name, pruning dict)`` of a pruning overlay without ``_delete_`` markers: the
+    pruner to build directly, e.g. ``MODELS.build(dict(backbone, pruning=...))``."""
+    name, pruning = load_overlay(overlay)
+    return name, without_delete_keys(pruning)
+
+
 def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
     """Merge a pruning overlay into ``cfg``.
 
