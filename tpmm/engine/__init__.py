@@ -1,5 +1,7 @@
-"""tpmm engine: hooks, launch helpers, pruning overlays, checkpoint checks."""
+"""tpmm engine: hooks, launch helpers, pruning overlays, checkpoint checks, the demos'
+step runner."""
 from .checkpoint import check_state_dict, checkpoint_state_dict
+from .demo_runner import DemoRunner
 from .hooks import AtomicCheckpointHook
 from .launch import CPUDistributedDataParallel, apply_common_args, setup_cpu_distributed
 from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbone_key,
@@ -8,7 +10,7 @@ from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbo
                               resolve_overlay, without_delete_keys)
 
 __all__ = [
-    'AtomicCheckpointHook', 'check_state_dict', 'checkpoint_state_dict',
+    'AtomicCheckpointHook', 'check_state_dict', 'checkpoint_state_dict', 'DemoRunner',
     'CPUDistributedDataParallel', 'apply_common_args', 'setup_cpu_distributed',
     'PRUNING_OVERLAY_DIR', 'apply_pruning_overlay', 'backbone_key', 'backbone_pruning',
     'check_pruning_options', 'load_overlay', 'overlay_pruning', 'pruning_options',
