@@ -1,6 +1,7 @@
 """benchmark.py, energy.py and vis_tokens.py run on a tiny backbone and write their JSON."""
 import json
 import os.path as osp
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -10,8 +11,8 @@ from PIL import Image
 
 from helpers.analysis_test_utils import TINY_BACKBONE
 from helpers.tool_scripts import REPO_ROOT, load_tool
-from tpmm.analysis import (allocator_warning, backbone_config, build_backbone,
-                           build_variant_backbones, speedup_verdict)
+from tpmm.analysis import (BenchmarkSettings, allocator_warning, backbone_config,
+                           build_backbone, build_variant_backbones, speedup_verdict)
 
 benchmark = load_tool('analysis/benchmark.py')
 energy = load_tool('analysis/energy.py')
@@ -22,6 +23,11 @@ MEASUREMENT_KEYS = {'images_per_s', 'backbone_gflops', 'flops_ratio', 'speedup',
                     'block_speedup'}
 OVERHEAD_KEYS = {'pruner_ms', 'block_ms', 'overhead_ms', 'scoring_ms', 'gather_restore_ms',
                  'backbone_ms', 'overhead_share', 'scoring_share'}
+
+
+def test_benchmark_settings_default_to_the_command_line_defaults():
+    from_cli = asdict(BenchmarkSettings.from_args(benchmark.parse_args(['config.py'])))
+    assert from_cli == dict(asdict(BenchmarkSettings()), shape=[224, 224], sweep=[])
 
 
 def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tmp_path):

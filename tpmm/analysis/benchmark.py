@@ -11,7 +11,7 @@ summarised by median and spread over the rounds. FLOPs are counted on a real for
 import copy
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -50,7 +50,8 @@ class BenchmarkSettings:
     @classmethod
     def from_args(cls, args) -> 'BenchmarkSettings':
         """The settings named by the attributes of a parsed command line."""
-        return cls(**{k: getattr(args, k) for k in asdict(cls()) if hasattr(args, k)})
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)
+                      if hasattr(args, f.name)})
 
 
 def synchronize(device: torch.device) -> None:
