@@ -25,30 +25,28 @@ Steps, each a stock OpenMMLab entry point run as a subprocess (logs under
 Prints one table and writes every number to ``<work-dir>/results.json``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
-import time
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PRUNING_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'pruning')
+from tpmm.analysis import records_table
+from tpmm.engine import PRUNING_OVERLAY_DIR, DemoRunner
+from tpmm.engine.demo_runner import REPO_ROOT
+
 IMAGE_SIZE = 128
 TRAIN_IMAGES, VAL_IMAGES = 256, 32
 
 TASKS = [
     dict(name='det', title='Mask R-CNN, SDT-V1 tiny',
-         config='configs/detection/mask-rcnn_sdtv1-tiny_fpn_synthetic-coco.py',
+         config='configs/detection/mask-rcnn_sdtv1-tiny_fpn_1xb2-600iter_synthetic-coco.py',
          untrained_options=['model.test_cfg.rcnn.score_thr=0.0']),
     dict(name='seg', title='Semantic FPN, SDT-V1 tiny',
-         config='configs/segmentation/fpn_sdtv1-tiny_synthetic-ade.py',
+         config='configs/segmentation/fpn_sdtv1-tiny_1xb4-400iter_synthetic-ade.py',
          untrained_options=[]),
 ]
 #: backbone measured at its paper size (GFLOPs and speed do not depend on training)
 PAPER_BENCHMARK = dict(name='paper', title='SDT-V1 8-384 backbone (T=1, 224x224)',
-                       config='configs/detection/mask-rcnn_sdtv1-8-384_fpn_1x_coco.py',
+                       config='configs/detection/mask-rcnn_sdtv1-8-384_fpn_8xb2-1x_coco.py',
                        options=['model.backbone.T=1'], shape=224, batch=1, repeats=3,
                        iters=1)
 #: (variant name, pruning overlay or None, extra --cfg-options, benchmark variant name)
@@ -85,39 +83,12 @@ def parse_args():
     return parser.parse_args()
 
 
-class Demo:
+class Demo(DemoRunner):
     """Runs the steps of the module docstring and collects their numbers."""
 
     def __init__(self, work_dir: str, data_root: str):
-        from mmengine.logging import MMLogger
-        self.work_dir = osp.abspath(work_dir)
+        super().__init__(work_dir, 'tpmm_demo', env=single_thread_env())
         self.data_root = osp.abspath(data_root)
-        os.makedirs(self.work_dir, exist_ok=True)
-        self.logger = MMLogger.get_instance(
-            'tpmm_demo', log_file=osp.join(self.work_dir, 'demo.log'), log_level='INFO')
-        self.start = time.time()
-
-    def log(self, message: str) -> None:
-        self.logger.info(f'[{time.time() - self.start:6.0f} s] {message}')
-
-    def run(self, args, log_file: str) -> None:
-        """Run ``python args...`` from the repo root, teeing progress lines to the log."""
-        os.makedirs(osp.dirname(log_file), exist_ok=True)
-        command = [sys.executable, *args]
-        self.log(f'$ {" ".join(args)}  (log: {osp.relpath(log_file, REPO_ROOT)})')
-        with open(log_file, 'w') as f, subprocess.Popen(
-                command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True, env=single_thread_env()) as proc:
-            for line in proc.stdout:
-                f.write(line)
-                if 'Iter(train)' in line or 'Iter(val)' in line or 'Iter(test)' in line:
-                    self.logger.info('    ' + line.strip().split(' - ')[-1][:160])
-            proc.wait()
-        if proc.returncode != 0:
-            with open(log_file) as f:
-                tail = ''.join(f.readlines()[-30:])
-            raise RuntimeError(f'{" ".join(args)} failed (exit {proc.returncode}); '
-                               f'last lines of {log_file}:\n{tail}')
 
     def data_options(self, task: dict):
         """``--cfg-options`` that point a synthetic config at ``--data-root``."""
@@ -153,27 +124,13 @@ class Demo:
         torch.save(dict(meta=dict(note='randomly initialised, untrained'),
                         state_dict=model.state_dict()), path)
 
-    def train(self, task: dict, work_dir: str) -> str:
-        """Train ``task`` and return its final checkpoint."""
-        self.run(['tools/train.py', task['config'], '--work-dir', work_dir,
-                  '--cfg-options', *self.data_options(task)],
-                 osp.join(work_dir, 'train.log'))
-        with open(osp.join(work_dir, 'last_checkpoint')) as f:
-            return f.read().strip()
-
-    def test(self, task: dict, checkpoint: str, work_dir: str, overlay=None,
-             options=()) -> dict:
-        """Evaluate with ``tools/test.py``; returns the metrics it logged."""
-        pruning = [] if overlay is None else [
-            '--pruning', osp.relpath(osp.join(PRUNING_DIR, overlay + '.py'), REPO_ROOT)]
-        self.run(['tools/test.py', task['config'], checkpoint, '--work-dir', work_dir,
-                  *pruning, '--cfg-options', *self.data_options(task), *options],
-                 osp.join(work_dir, 'test.log'))
-        logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-        if not logs:
-            raise RuntimeError(f'tools/test.py wrote no metrics under {work_dir}')
-        with open(logs[-1]) as f:
-            logged = json.load(f)
+    def evaluate(self, task: dict, checkpoint: str, work_dir: str, overlay=None,
+                 options=()) -> dict:
+        """Evaluate with ``tools/test.py``; returns the metrics of :data:`METRIC_KEYS`."""
+        overlay_file = None if overlay is None else osp.join(PRUNING_OVERLAY_DIR, overlay + '.py')
+        pruning = [] if overlay is None else ['--pruning', osp.relpath(overlay_file, REPO_ROOT)]
+        logged = self.test(task['config'], checkpoint, work_dir,
+                           [*pruning, '--cfg-options', *self.data_options(task), *options])
         return {name: float(logged[key]) for name, key in METRIC_KEYS.items()
                 if key in logged}
 
@@ -219,14 +176,15 @@ class Demo:
         initial = osp.join(task_dir, 'untrained.pth')
         self.save_initial_checkpoint(task, initial)
         rows = [dict(model=task['title'], variant='untrained', config=task['config'],
-                     **self.test(task, initial, osp.join(task_dir, 'test_untrained'),
-                                 options=task['untrained_options']))]
-        checkpoint = self.train(task, osp.join(task_dir, 'train'))
+                     **self.evaluate(task, initial, osp.join(task_dir, 'test_untrained'),
+                                     options=task['untrained_options']))]
+        checkpoint = self.train(task['config'], osp.join(task_dir, 'train'),
+                                self.data_options(task))
         bench = self.benchmark(task['config'], task_dir, checkpoint)
         for name, overlay, options, bench_name in VARIANTS:
             slug = name.replace(' ', '_').replace('=', '')
-            metrics = self.test(task, checkpoint, osp.join(task_dir, f'test_{slug}'),
-                                overlay, options)
+            metrics = self.evaluate(task, checkpoint, osp.join(task_dir, f'test_{slug}'),
+                                    overlay, options)
             rows.append(dict(
                 model=task['title'], variant=name, config=task['config'], overlay=overlay,
                 cfg_options=options, **metrics, **self.efficiency(bench[bench_name])))
@@ -234,32 +192,16 @@ class Demo:
 
 
 def format_table(rows: list) -> str:
-    """The results table as text (rich, mmengine's console library)."""
-    from rich.console import Console
-    from rich.table import Table
+    """The results table as text."""
     columns = [('model', 'model'), ('variant', 'pruning'), ('bbox_mAP', 'bbox mAP'),
                ('bbox_mAP_50', 'bbox mAP@50'), ('segm_mAP', 'segm mAP'), ('mIoU', 'mIoU %'),
                ('backbone_gflops', 'backbone GFLOPs'),
                ('throughput_ratio', 'throughput pruned/unpruned')]
-    table = Table(title=f'tpmm demo: synthetic shapes, {IMAGE_SIZE}x{IMAGE_SIZE} images; '
-                        f'IRToP applied to the trained models without retraining')
-    for _, header in columns:
-        table.add_column(header, justify='left' if header in ('model', 'pruning') else 'right')
-    for row in rows:
-        cells = []
-        for key, _ in columns:
-            value = row.get(key)
-            if value is None:
-                cells.append('-')
-            elif isinstance(value, float):
-                cells.append(f'{value:.3f}' if key != 'mIoU' else f'{value:.2f}')
-            else:
-                cells.append(str(value))
-        table.add_row(*cells)
-    console = Console(width=160)
-    with console.capture() as capture:
-        console.print(table)
-    return capture.get()
+    return records_table(
+        f'tpmm demo: synthetic shapes, {IMAGE_SIZE}x{IMAGE_SIZE} images; IRToP applied to '
+        'the trained models without retraining', columns, rows,
+        lambda key, value: f'{value:.2f}' if key == 'mIoU' else f'{value:.3f}',
+        left=('model', 'pruning'))
 
 
 def main():
@@ -271,12 +213,8 @@ def main():
     for task in TASKS:
         rows.extend(demo.run_task(task))
     rows.extend(demo.run_paper_benchmark())
-    elapsed = time.time() - demo.start
-    with open(osp.join(demo.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(rows=rows, image_size=IMAGE_SIZE, train_images=TRAIN_IMAGES,
-                       val_images=VAL_IMAGES, runtime_s=elapsed), f, indent=2)
-    demo.log(f'done in {elapsed / 60:.1f} min; results: '
-             f'{osp.relpath(osp.join(demo.work_dir, "results.json"), REPO_ROOT)}')
+    demo.write_results(dict(rows=rows, image_size=IMAGE_SIZE, train_images=TRAIN_IMAGES,
+                            val_images=VAL_IMAGES))
     print(format_table(rows), end='')
 
 

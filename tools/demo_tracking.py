@@ -26,17 +26,18 @@ Prints a table and writes every number to ``<work-dir>/results.json``.
 """
 import argparse
 import copy
-import glob
-import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = 'configs/tracking/bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py'
-FRAME_REUSE_CONFIG = 'configs/tracking/bytetrack_sdtv1-tiny_retinanet_synthetic-mot_frame-reuse.py'
+from tpmm.analysis import records_table
+from tpmm.engine import DemoRunner
+from tpmm.engine.demo_runner import REPO_ROOT
+
+CONFIG_DIR = 'configs/tracking'
+CONFIG = f'{CONFIG_DIR}/bytetrack_retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py'
+FRAME_REUSE_CONFIG = (
+    f'{CONFIG_DIR}/bytetrack-frame-reuse_retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py')
 IRTOP_OPTIONS = ['model.detector.backbone.pruning.type=IRToP',
                  'model.detector.backbone.pruning.keep_ratio=0.7']
 #: (variant name, config, extra --cfg-options)
@@ -67,41 +68,14 @@ def parse_args():
     return parser.parse_args()
 
 
-class TrackingDemo:
+class TrackingDemo(DemoRunner):
     """Runs the steps of the module docstring and collects their numbers."""
 
     def __init__(self, args):
-        from mmengine.logging import MMLogger
+        super().__init__(args.work_dir, 'tpmm_demo_tracking',
+                         env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
         self.args = args
-        self.work_dir = osp.abspath(args.work_dir)
         self.data_root = osp.join(osp.abspath(args.data_root), 'synthetic_mot') + '/'
-        os.makedirs(self.work_dir, exist_ok=True)
-        self.logger = MMLogger.get_instance(
-            'tpmm_demo_tracking', log_file=osp.join(self.work_dir, 'demo.log'),
-            log_level='INFO')
-        self.start = time.time()
-
-    def log(self, message: str) -> None:
-        self.logger.info(f'[{time.time() - self.start:6.0f} s] {message}')
-
-    def run(self, args, log_file: str) -> None:
-        """Run ``python args...`` from the repo root, teeing progress lines to the log."""
-        os.makedirs(osp.dirname(log_file), exist_ok=True)
-        self.log(f'$ {" ".join(args)}  (log: {osp.relpath(log_file, REPO_ROOT)})')
-        env = dict(os.environ, OMP_NUM_THREADS=str(self.args.threads))
-        with open(log_file, 'w') as f, subprocess.Popen(
-                [sys.executable, *args], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True) as proc:
-            for line in proc.stdout:
-                f.write(line)
-                if 'Iter(train)' in line or 'Iter(test)' in line:
-                    self.logger.info('    ' + line.strip().split(' - ')[-1][:160])
-            proc.wait()
-        if proc.returncode != 0:
-            with open(log_file) as f:
-                tail = ''.join(f.readlines()[-30:])
-            raise RuntimeError(f'{" ".join(args)} failed (exit {proc.returncode}); '
-                               f'last lines of {log_file}:\n{tail}')
 
     def data_options(self):
         """``--cfg-options`` pointing the synthetic config at ``--data-root``, loading
@@ -131,26 +105,12 @@ class TrackingDemo:
                 f'param_scheduler.1.begin={warmup}', f'param_scheduler.1.end={iters}',
                 f'param_scheduler.1.T_max={iters - warmup}']
 
-    def train(self) -> str:
-        work_dir = osp.join(self.work_dir, 'train')
-        self.run(['tools/train.py', CONFIG, '--work-dir', work_dir, '--cfg-options',
-                  *self.data_options(), *self.schedule_options()],
-                 osp.join(work_dir, 'train.log'))
-        with open(osp.join(work_dir, 'last_checkpoint')) as f:
-            return f.read().strip()
-
-    def test(self, name: str, config: str, options, checkpoint: str) -> dict:
+    def evaluate(self, name: str, config: str, options, checkpoint: str) -> dict:
         """HOTA / MOTA / IDF1 ... of one variant from ``tools/test.py``."""
         work_dir = osp.join(self.work_dir, 'test_' + name.replace(' ', '_').replace(
             '=', '').replace('+', 'and'))
-        self.run(['tools/test.py', config, checkpoint, '--work-dir', work_dir,
-                  '--cfg-options', *self.data_options(), *options],
-                 osp.join(work_dir, 'test.log'))
-        logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-        if not logs:
-            raise RuntimeError(f'tools/test.py wrote no metrics under {work_dir}')
-        with open(logs[-1]) as f:
-            logged = json.load(f)
+        logged = self.test(config, checkpoint, work_dir,
+                           ['--cfg-options', *self.data_options(), *options])
         return {key: float(logged[f'motchallenge-metric/{key}']) for key in METRIC_KEYS}
 
     def time_variants(self, checkpoint: str) -> dict:
@@ -223,31 +183,22 @@ def median_ratio(times: list, reference: list) -> float:
 
 
 def format_table(rows: list, title: str) -> str:
-    """The results table as text (rich, mmengine's console library)."""
-    from rich.console import Console
-    from rich.table import Table
+    """The results table as text."""
     columns = [('variant', 'backbone pruning'), ('HOTA', 'HOTA'), ('MOTA', 'MOTA'),
                ('IDF1', 'IDF1'), ('IDSW', 'ID sw.'), ('step_ms', 'ms/frame (all)'),
                ('backbone_ms', 'ms/frame (backbone)'),
                ('backbone_vs_irtop', f'backbone time / {SCORED}')]
-    table = Table(title=title)
-    for key, header in columns:
-        table.add_column(header, justify='left' if key == 'variant' else 'right')
-    for row in rows:
-        cells = []
-        for key, _ in columns:
-            value = row.get(key)
-            if isinstance(value, float):
-                cells.append(f'{value:.0f}' if key == 'IDSW' else
-                             f'{value:.1f}' if key.endswith('_ms') else
-                             f'x{value:.3f}' if key == 'backbone_vs_irtop' else f'{value:.3f}')
-            else:
-                cells.append('-' if value is None else str(value))
-        table.add_row(*cells)
-    console = Console(width=160)
-    with console.capture() as capture:
-        console.print(table)
-    return capture.get()
+    return records_table(title, columns, rows, format_float, left=('backbone pruning', ))
+
+
+def format_float(key: str, value: float) -> str:
+    """A number of the results table: ID switches whole, times in ms with one decimal,
+    the backbone-time ratio as ``x0.123``."""
+    if key == 'IDSW':
+        return f'{value:.0f}'
+    if key.endswith('_ms'):
+        return f'{value:.1f}'
+    return f'x{value:.3f}' if key == 'backbone_vs_irtop' else f'{value:.3f}'
 
 
 def main():
@@ -255,24 +206,21 @@ def main():
     os.chdir(REPO_ROOT)
     demo = TrackingDemo(args)
     demo.make_data()
-    checkpoint = demo.train()
+    checkpoint = demo.train(CONFIG, osp.join(demo.work_dir, 'train'),
+                            [*demo.data_options(), *demo.schedule_options()])
     rows = []
     for name, config, options in VARIANTS:
         rows.append(dict(variant=name, config=config, cfg_options=options,
-                         **demo.test(name, config, options, checkpoint)))
+                         **demo.evaluate(name, config, options, checkpoint)))
     demo.log('timing the variants frame by frame (interleaved)')
     timing = demo.time_variants(checkpoint)
     for row in rows:
         row.update(timing['per_variant'][row['variant']])
-    elapsed = time.time() - demo.start
     title = (f'tpmm tracking demo: ByteTrack + SDT-V1 tiny RetinaNet, {args.sequences} '
              f'synthetic videos x {args.frames} frames (half-val scored), {args.iters} iters')
-    with open(osp.join(demo.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(rows=rows, frame_reuse_modes=timing['frame_reuse_modes'],
-                       checkpoint=checkpoint, iters=args.iters, sequences=args.sequences,
-                       frames=args.frames, runtime_s=elapsed), f, indent=2)
-    demo.log(f'done in {elapsed / 60:.1f} min; results: '
-             f'{osp.relpath(osp.join(demo.work_dir, "results.json"), REPO_ROOT)}')
+    demo.write_results(dict(rows=rows, frame_reuse_modes=timing['frame_reuse_modes'],
+                            checkpoint=checkpoint, iters=args.iters,
+                            sequences=args.sequences, frames=args.frames))
     print(format_table(rows, title), end='')
     modes = timing['frame_reuse_modes']
     print(f'frame reuse: {modes.get("reuse", 0)} of {sum(modes.values())} timed frames reused '

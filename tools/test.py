@@ -8,13 +8,13 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import tpmm  # noqa: F401  (registries, stack fixes)
 from tpmm.datasets import check_data_config
-from tpmm.engine import (apply_common_args, check_state_dict, checkpoint_state_dict,
-                         setup_cpu_distributed)
+from tpmm.engine import (add_common_args, apply_common_args, check_state_dict,
+                         checkpoint_state_dict, setup_cpu_distributed)
 
 
 def parse_args():
@@ -27,14 +27,7 @@ def parse_args():
     parser.add_argument('--show-dir', help='directory where every test image is saved '
                         'with its predictions drawn')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
-                        help='pruning overlay(s): files or names under '
-                        'configs/_base_/pruning/, e.g. irtop_k0.7')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. model.backbone.pruning.keep_ratio=0.5')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser, 'model.backbone.pruning.keep_ratio=0.5')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

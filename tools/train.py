@@ -7,13 +7,13 @@
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import tpmm  # noqa: F401  (registries, stack fixes)
 from tpmm.datasets import check_data_config
-from tpmm.engine import apply_common_args, setup_cpu_distributed
+from tpmm.engine import add_common_args, apply_common_args, setup_cpu_distributed
 
 
 def parse_args():
@@ -27,14 +27,7 @@ def parse_args():
         '--resume', nargs='?', type=str, const='auto',
         help='resume from PATH, or from the latest checkpoint in the work dir when '
         'given without a path')
-    parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
-                        help='pruning overlay(s): files or names under '
-                        'configs/_base_/pruning/, e.g. irtop_k0.7')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. model.backbone.T=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser, 'model.backbone.T=2')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

@@ -29,7 +29,7 @@ PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODELS = {name: (osp.join(PROJECT_DIR, 'configs', f'{name}_digits.py'), [])
           for name in ('spikformer', 'sdt_v1', 'qkformer', 'sdt_v2', 'sdt_v3')}
 MODELS['sdt_v1-8-384'] = (osp.join(REPO_ROOT, 'configs', 'detection',
-                                   'mask-rcnn_sdtv1-8-384_fpn_1x_coco.py'),
+                                   'mask-rcnn_sdtv1-8-384_fpn_8xb2-1x_coco.py'),
                           ['model.backbone.T=1'])
 MODEL_NAMES = tuple(MODELS)
 SPEEDUP_TARGET = 0.85

@@ -32,7 +32,7 @@ if [[ "${1:-}" != --accuracy-only ]]; then
   export MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184
   $PY projects/classification/efficiency.py --shape 224 224 --batch 8 --keep 0.7 0.5 \
     --sweep 224 512 1024 --sweep-models sdt_v1-8-384 --out-dir $OUT
-  $PY tools/analysis/benchmark.py configs/detection/mask-rcnn_sdtv1-8-384_fpn_1x_coco.py \
+  $PY tools/analysis/benchmark.py configs/detection/mask-rcnn_sdtv1-8-384_fpn_8xb2-1x_coco.py \
     --pruning irtop_k0.7 irtop_k0.5 --shape 224 224 --batch 4 --repeats 5 --iters 1 \
     --train-step --cfg-options model.backbone.T=1 --out $OUT/train_step_sdt_v1-8-384.json
 fi

@@ -1,15 +1,7 @@
-"""Fixtures of the analysis-tool tests: the tools' folder on sys.path, tiny configs."""
-import os.path as osp
-import sys
-
+"""Fixtures of the analysis-tool tests: tiny configs and pruning overlays."""
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOLS = osp.join(ROOT, 'tools', 'analysis')
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-from helpers.analysis_test_utils import TINY_BACKBONE  # noqa: E402
+from helpers.analysis_test_utils import TINY_BACKBONE
 
 
 @pytest.fixture

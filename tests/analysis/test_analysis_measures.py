@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
-from analysis_common import build_backbone
 from helpers.analysis_test_utils import TINY_BACKBONE
 
+from tpmm.analysis import build_backbone
 from tpmm.evaluation import (PruningOverheadTimer, count_flops, exclusive_counts,
                              foreground_recall, kept_mask, kept_vs_stopped,
                              relative_feature_error, sum_under, token_means)

@@ -1,6 +1,7 @@
 """benchmark.py, energy.py and vis_tokens.py run on a tiny backbone and write their JSON."""
 import json
 import os.path as osp
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -8,19 +9,25 @@ import torch
 from mmengine.config import Config
 from PIL import Image
 
-from analysis_common import (REPO_ROOT, backbone_config, build_backbone,
-                             build_variant_backbones)
 from helpers.analysis_test_utils import TINY_BACKBONE
+from helpers.tool_scripts import REPO_ROOT, load_tool
+from tpmm.analysis import (BenchmarkSettings, allocator_warning, backbone_config,
+                           build_backbone, build_variant_backbones, speedup_verdict)
 
-import benchmark
-import energy
-import vis_tokens
+benchmark = load_tool('analysis/benchmark.py')
+energy = load_tool('analysis/energy.py')
+vis_tokens = load_tool('analysis/vis_tokens.py')
 
 MEASUREMENT_KEYS = {'images_per_s', 'backbone_gflops', 'flops_ratio', 'speedup',
                     'speedup_vs_bound', 'kept_tokens', 'overhead', 'block_time_share',
                     'block_speedup'}
 OVERHEAD_KEYS = {'pruner_ms', 'block_ms', 'overhead_ms', 'scoring_ms', 'gather_restore_ms',
                  'backbone_ms', 'overhead_share', 'scoring_share'}
+
+
+def test_benchmark_settings_default_to_the_command_line_defaults():
+    from_cli = asdict(BenchmarkSettings.from_args(benchmark.parse_args(['config.py'])))
+    assert from_cli == dict(asdict(BenchmarkSettings()), shape=[224, 224], sweep=[])
 
 
 def test_benchmark_measures_every_variant_and_the_sweep(tiny_config, overlay, tmp_path):
@@ -69,11 +76,11 @@ def test_benchmark_times_a_training_step_per_variant(tiny_config, overlay):
 
 
 def test_benchmark_hints_at_the_glibc_allocator_only_for_cpu_on_linux():
-    hint = benchmark.allocator_warning('cpu', {}, 'linux')
+    hint = allocator_warning('cpu', {}, 'linux')
     assert 'MALLOC_MMAP_THRESHOLD_' in hint and 'MALLOC_TRIM_THRESHOLD_' in hint
-    assert benchmark.allocator_warning('cpu', {'MALLOC_MMAP_THRESHOLD_': '1'}, 'linux') is None
-    assert benchmark.allocator_warning('cuda', {}, 'linux') is None
-    assert benchmark.allocator_warning('cpu', {}, 'darwin') is None
+    assert allocator_warning('cpu', {'MALLOC_MMAP_THRESHOLD_': '1'}, 'linux') is None
+    assert allocator_warning('cuda', {}, 'linux') is None
+    assert allocator_warning('cpu', {}, 'darwin') is None
 
 
 def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
@@ -83,7 +90,7 @@ def test_benchmark_rejects_a_shape_off_the_stride(tiny_config):
 
 def test_tools_find_a_trackers_detector_backbone():
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'tracking',
-                                   'bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py'))
+                                   'bytetrack_retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py'))
     assert backbone_config(cfg)['type'] == cfg.model.detector.backbone.type
     with pytest.raises(KeyError, match='model.detector.backbone'):
         backbone_config(Config(dict(model=dict(type='ByteTrack'))))
@@ -177,15 +184,15 @@ def test_benchmark_reports_the_noise_floor_and_flags_slowdowns(tiny_config):
 
 
 def test_speedup_verdicts():
-    assert benchmark.speedup_verdict(0.914, 0.05) == 'slowdown'
-    assert benchmark.speedup_verdict(0.98, 0.05) == 'slowdown (within noise)'
-    assert benchmark.speedup_verdict(1.167, 0.21) == 'faster (within noise)'
-    assert benchmark.speedup_verdict(1.3, 0.21) == 'faster'
+    assert speedup_verdict(0.914, 0.05) == 'slowdown'
+    assert speedup_verdict(0.98, 0.05) == 'slowdown (within noise)'
+    assert speedup_verdict(1.167, 0.21) == 'faster (within noise)'
+    assert speedup_verdict(1.3, 0.21) == 'faster'
 
 
 def test_benchmark_times_a_trackers_detector_as_the_full_model():
     config = osp.join(REPO_ROOT, 'configs', 'tracking',
-                      'bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py')
+                      'bytetrack_retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py')
     result = quick_benchmark(config, '--pruning', 'irtop_k0.5', '--full-model')
     for r in result['main']['results'].values():
         assert r['full_model']['call'] == 'tensor'
@@ -212,7 +219,7 @@ def test_tools_load_a_full_model_checkpoint_and_refuse_another_model(tiny_config
         assert torch.equal(loaded.state_dict()[key], value), key
 
     wrong = tmp_path / 'wrong.pth'
-    save_backbone(wrong, 'backbone.', arch='toy', type='SDTV2')
+    save_backbone(wrong, 'backbone.', arch='tiny', type='SDTV2')
     for tool in (energy, benchmark, vis_tokens):
         with pytest.raises(RuntimeError, match=r'wrong\.pth.*missing keys.*unexpected keys'):
             tool.main([tiny_config, '--shape', '32', '32', '--checkpoint', str(wrong)])

@@ -6,10 +6,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import calibrate
+from helpers.tool_scripts import load_tool
 from tpmm.evaluation import KeepScheduleCalibrator, count_flops
 from tpmm.pruning import build_pruner
 from tpmm.registry import MODELS
+
+calibrate = load_tool('analysis/calibrate.py')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DIGITS_CONFIG = osp.join(ROOT, 'projects', 'classification', 'configs', 'sdt_v1_digits.py')

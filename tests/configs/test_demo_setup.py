@@ -1,19 +1,15 @@
 """``tools/demo.py`` (``make demo``) points at configs and overlays that exist, and its
 table shows every row with '-' for what a row does not measure."""
-import importlib.util
 import os.path as osp
 
 from mmengine.config import Config
 
 from helpers.dense_helpers import PRUNING_DIR, REPO_ROOT
+from helpers.tool_scripts import load_tool
 
 
 def load_demo():
-    spec = importlib.util.spec_from_file_location('tpmm_demo_tool',
-                                                  osp.join(REPO_ROOT, 'tools', 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('demo.py')
 
 
 def test_demo_configs_and_overlays_exist():

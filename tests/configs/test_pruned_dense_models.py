@@ -16,17 +16,17 @@ SIZE = 64
 OVERLAYS = sorted(glob.glob(osp.join(PRUNING_DIR, '*.py')))
 #: one tiny RetinaNet per backbone
 TINY_DET = sorted(glob.glob(osp.join(DET_DIR, 'retinanet_*_synthetic-coco.py')))
-SEG_FOR_OVERLAYS = osp.join(SEG_DIR, 'fpn_sdtv1-tiny_synthetic-ade.py')
-DET_FOR_OVERLAYS = osp.join(DET_DIR, 'mask-rcnn_sdtv1-tiny_fpn_synthetic-coco.py')
+SEG_FOR_OVERLAYS = osp.join(SEG_DIR, 'fpn_sdtv1-tiny_1xb4-400iter_synthetic-ade.py')
+DET_FOR_OVERLAYS = osp.join(DET_DIR, 'mask-rcnn_sdtv1-tiny_fpn_1xb2-600iter_synthetic-coco.py')
 #: overlays with a reference schedule need the paper preset of its backbone (its block
 #: count); they run with T=1
 SCHEDULE_CONFIGS = {
-    'irtop_qkformer.py': ('mask-rcnn_qkformer-10-384_fpn_1x_coco.py',
-                          'fpn_qkformer-10-384_80k_ade20k-512x512.py'),
-    'irtop_sdtv1.py': ('mask-rcnn_sdtv1-8-384_fpn_1x_coco.py',
-                       'fpn_sdtv1-8-384_80k_ade20k-512x512.py'),
-    'irtop_sdtv3.py': ('mask-rcnn_sdtv3-l_fpn_1x_coco.py',
-                       'fpn_sdtv3-l_80k_ade20k-512x512.py'),
+    'irtop_qkformer.py': ('mask-rcnn_qkformer-10-384_fpn_8xb2-1x_coco.py',
+                          'fpn_qkformer-10-384_4xb4-80k_ade20k-512x512.py'),
+    'irtop_sdtv1.py': ('mask-rcnn_sdtv1-8-384_fpn_8xb2-1x_coco.py',
+                       'fpn_sdtv1-8-384_4xb4-80k_ade20k-512x512.py'),
+    'irtop_sdtv3.py': ('mask-rcnn_sdtv3-l_fpn_8xb2-1x_coco.py',
+                       'fpn_sdtv3-l_4xb4-80k_ade20k-512x512.py'),
 }
 
 

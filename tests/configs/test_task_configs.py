@@ -47,6 +47,26 @@ def test_file_name_states_head_backbone_and_preset(path):
         assert cfg.model.decode_head.type == {'fpn': 'FPNHead', 'upernet': 'UPerHead'}[head]
 
 
+#: ``_{gpus}xb{batch}-{schedule}_`` of mmdet / mmseg file names
+TRAINING = re.compile(r'_(\d+)xb(\d+)-(\w+)_')
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=IDS)
+def test_file_name_states_batch_and_schedule(path):
+    match = TRAINING.search(osp.basename(path))
+    assert match, f'{osp.basename(path)} has no _{{N}}xb{{B}}-{{schedule}}_ part'
+    batch, schedule = int(match[2]), match[3]
+    cfg = Config.fromfile(path)
+    assert cfg.train_dataloader.batch_size == batch
+    loop = cfg.train_cfg
+    if loop.type == 'EpochBasedTrainLoop':  # mmdet: 1x = 12 epochs
+        assert schedule == f'{loop.max_epochs // 12}x' and loop.max_epochs % 12 == 0
+    elif loop.max_iters % 1000 == 0:  # mmseg: 80k, 160k iterations
+        assert schedule == f'{loop.max_iters // 1000}k'
+    else:
+        assert schedule == f'{loop.max_iters}iter'
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=IDS)
 def test_config_declares_scope_imports_and_tpmm_backbone(path):
     cfg = Config.fromfile(path)

@@ -17,8 +17,8 @@ from mmengine.config import Config
 
 from helpers.dense_helpers import DET_DIR, REPO_ROOT, SEG_DIR, build_model
 
-DET_CONFIG = osp.join(DET_DIR, 'mask-rcnn_sdtv1-tiny_fpn_synthetic-coco.py')
-SEG_CONFIG = osp.join(SEG_DIR, 'fpn_sdtv1-tiny_synthetic-ade.py')
+DET_CONFIG = osp.join(DET_DIR, 'mask-rcnn_sdtv1-tiny_fpn_1xb2-600iter_synthetic-coco.py')
+SEG_CONFIG = osp.join(SEG_DIR, 'fpn_sdtv1-tiny_1xb4-400iter_synthetic-ade.py')
 
 
 @pytest.fixture(scope='module')

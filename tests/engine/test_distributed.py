@@ -50,7 +50,7 @@ from torch import nn
 pytestmark = pytest.mark.slow
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HERE = osp.dirname(osp.abspath(__file__))
-CONFIG = osp.join(ROOT, 'configs', 'detection', 'retinanet_sdtv1-tiny_fpn_synthetic-coco.py')
+CONFIG = osp.join(ROOT, 'configs', 'detection', 'retinanet_sdtv1-tiny_fpn_1xb2-600iter_synthetic-coco.py')
 ITERS = 3
 PER_PROCESS = 2  # B
 SIZE = 64

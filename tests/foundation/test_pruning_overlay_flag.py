@@ -104,6 +104,18 @@ def test_pruning_cfg_options_without_an_overlay_ask_for_one():
             **{'model.detector.backbone.pruning.keep_ratio': 0.5}))
 
 
+def test_pruning_type_cfg_option_chooses_the_pruner_its_keys_are_checked_against():
+    """``tools/demo_tracking.py``'s IRToP variant: ``pruning.type=IRToP`` on a NoPrune
+    config, then IRToP's own keys."""
+    options = {'model.backbone.pruning.type': 'IRToP', 'model.backbone.pruning.keep_ratio': 0.7}
+    cfg = apply_common_args(unpruned_task_config(), tool_args(**options))
+    assert cfg.model.backbone.pruning == dict(type='IRToP', keep_ratio=0.7)
+    with pytest.raises(ValueError, match=r"pruning\.refresh_interval.*IRToP, which takes no "
+                                         r"'refresh_interval'"):
+        apply_common_args(unpruned_task_config(), tool_args(
+            **options, **{'model.backbone.pruning.refresh_interval': 10}))
+
+
 @pytest.mark.parametrize('overlay', OVERLAYS, ids=osp.basename)
 @pytest.mark.parametrize('key', ['keep_ratio', 'sticky', 'prune_in_train'])
 def test_pruning_option_check_agrees_with_building_the_pruner(overlay, key):

@@ -34,8 +34,8 @@ def small(cls, arch, randomize=False, **kwargs):
 spikformer = partial(small, Spikformer, 'tiny')
 sdt_v1 = partial(small, SDTV1, 'tiny')
 qkformer = partial(small, QKFormer, 'tiny')
-sdt_v2 = partial(small, SDTV2, 'toy', randomize=True)
-sdt_v3 = partial(small, SDTV3, 'toy', randomize=True)
+sdt_v2 = partial(small, SDTV2, 'tiny', randomize=True)
+sdt_v3 = partial(small, SDTV3, 'tiny', randomize=True)
 PUBLISHED_M = {
     # published sizes (ImageNet classifier included) of Meta-SpikeFormer / E-SpikeFormer
     'SDTV2': {'8-256': 15.1, '8-384': 31.3, '8-512': 55.4},
@@ -260,16 +260,16 @@ BACKBONES = {
         leakage=lambda: (sdt_v2(), 1, (32, 32)),
         seam=(sdt_v2, (2, 64, 32), sdt_plain),
         errors=[
-            (dict(arch='8-1024'), None, r"arch='8-1024'.*'8-256', '8-384', '8-512', 'toy'"),
+            (dict(arch='8-1024'), None, r"arch='8-1024'.*'8-256', '8-384', '8-512', 'tiny'"),
             (dict(arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 1, 1))), None,
              r"missing key\(s\) \['mlp_ratio', 'num_heads'\]"),
             (dict(arch=dict(embed_dims=(8, 16, 30, 32), depths=(1, 1, 1, 1), num_heads=4,
                             mlp_ratio=4)), None, r'num_heads .* \(30, 32\), got 4'),
             (dict(arch=dict(embed_dims=(9, 16, 32, 32), depths=(1, 1, 1, 1), num_heads=4,
                             mlp_ratio=4)), None, r'embed_dims .* got \(9, 16, 32, 32\)'),
-            (dict(arch='toy', out_indices=(0, 4)), None, r'out_indices entry 4'),
-            (dict(arch='toy', last_stage_stride=3), None, r'last_stage_stride=3|got 3'),
-            (dict(arch='toy', T=1), (48, 64), r'48x64 .* stride 32')]),
+            (dict(arch='tiny', out_indices=(0, 4)), None, r'out_indices entry 4'),
+            (dict(arch='tiny', last_stage_stride=3), None, r'last_stage_stride=3|got 3'),
+            (dict(arch='tiny', T=1), (48, 64), r'48x64 .* stride 32')]),
     'SDTV3': dict(
         cls=SDTV3, build=sdt_v3,
         structure=published_size,
@@ -284,14 +284,14 @@ BACKBONES = {
         blocks=sdt_v3_blocks,
         seam=(sdt_v3, (1, 64, 32), sdt_plain),
         errors=[
-            (dict(arch='xl'), None, r"arch='xl'.*'l', 'm', 's', 't', 'toy'"),
+            (dict(arch='xl'), None, r"arch='xl'.*'l', 'm', 's', 't', 'tiny'"),
             (dict(arch=dict(embed_dims=(8, 16, 32, 32), num_heads=4, mlp_ratio=4)), None,
              r"missing key\(s\) \['depths'\]"),
             (dict(arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 0, 1), num_heads=4,
                             mlp_ratio=4)), None, r'depths .* got \(1, 1, 0, 1\)'),
-            (dict(arch='toy', max_spike=0), None, r'max_spike=0'),
-            (dict(arch='toy', out_indices=(-1, )), None, r'out_indices entry -1'),
-            (dict(arch='toy'), (64, 40), r'64x40 .* stride 32')]),
+            (dict(arch='tiny', max_spike=0), None, r'max_spike=0'),
+            (dict(arch='tiny', out_indices=(-1, )), None, r'out_indices entry -1'),
+            (dict(arch='tiny'), (64, 40), r'64x40 .* stride 32')]),
 }
 
 

@@ -19,8 +19,8 @@ from tpmm.registry import MODELS
 BACKBONES = {
     'Spikformer': dict(type='Spikformer', arch='tiny'),
     'SDTV1': dict(type='SDTV1', arch='tiny'),
-    'SDTV2': dict(type='SDTV2', arch='toy'),
-    'SDTV3': dict(type='SDTV3', arch='toy'),
+    'SDTV2': dict(type='SDTV2', arch='tiny'),
+    'SDTV3': dict(type='SDTV3', arch='tiny'),
     'QKFormer': dict(type='QKFormer', arch='tiny'),
 }
 KEEP = 0.5

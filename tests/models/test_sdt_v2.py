@@ -27,7 +27,7 @@ def images(batch=2, h=64, w=64, seed=1):
 
 def toy(**kwargs):
     kwargs.setdefault('T', 2)
-    return randomize_(SDTV2(arch='toy', **kwargs))
+    return randomize_(SDTV2(arch='tiny', **kwargs))
 
 
 def test_smallest_published_preset_runs_at_32x32():

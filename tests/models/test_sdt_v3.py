@@ -23,7 +23,7 @@ def images(batch=2, h=64, w=64, seed=1):
 
 def toy(**kwargs):
     kwargs.setdefault('T', 2)
-    return randomize_(SDTV3(arch='toy', **kwargs))
+    return randomize_(SDTV3(arch='tiny', **kwargs))
 
 
 @pytest.mark.parametrize('max_spike', [4, 2])

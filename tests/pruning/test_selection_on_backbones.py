@@ -16,8 +16,8 @@ BACKBONES = {
     'Spikformer': dict(type='Spikformer', arch='tiny', T=2),
     'SDTV1': dict(type='SDTV1', arch='tiny', T=2),
     'QKFormer': dict(type='QKFormer', arch='tiny', T=2),
-    'SDTV2': dict(type='SDTV2', arch='toy', T=2),
-    'SDTV3': dict(type='SDTV3', arch='toy', T=2),
+    'SDTV2': dict(type='SDTV2', arch='tiny', T=2),
+    'SDTV3': dict(type='SDTV3', arch='tiny', T=2),
 }
 #: backbones whose prunable blocks have a ``mix`` that changes the tokens
 MIXING = ('SDTV3',)

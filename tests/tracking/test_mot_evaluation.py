@@ -17,7 +17,7 @@ from mmengine.structures import InstanceData
 
 from tpmm.datasets import check_data_config, convert_mot_to_coco_video, read_mot_gt
 
-CONFIG = 'configs/tracking/bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py'
+CONFIG = 'configs/tracking/bytetrack_retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py'
 
 
 @MODELS.register_module(force=True)

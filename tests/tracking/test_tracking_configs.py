@@ -23,13 +23,16 @@ from tpmm.tracking import FrameReusePruner
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'tracking', '*.py')))
-SYNTHETIC = osp.join(REPO_ROOT, 'configs/tracking/bytetrack_sdtv1-tiny_retinanet_synthetic-mot.py')
-SYNTHETIC_REUSE = SYNTHETIC.replace('.py', '_frame-reuse.py')
+SYNTHETIC_NAME = 'retinanet_sdtv1-tiny_fpn_1xb4-300iter_synthetic-mot.py'
+SYNTHETIC = osp.join(REPO_ROOT, 'configs', 'tracking', 'bytetrack_' + SYNTHETIC_NAME)
+SYNTHETIC_REUSE = osp.join(REPO_ROOT, 'configs', 'tracking',
+                           'bytetrack-frame-reuse_' + SYNTHETIC_NAME)
 
 
 def test_real_and_synthetic_configs_exist():
     names = [osp.basename(path) for path in CONFIGS]
-    assert 'bytetrack_sdtv1_retinanet_mot17halftrain_test-mot17halfval.py' in names
+    assert ('bytetrack_retinanet_sdtv1-8-384_fpn_8xb2-12e_mot17halftrain_test-mot17halfval.py'
+            in names)
     assert osp.basename(SYNTHETIC) in names and osp.basename(SYNTHETIC_REUSE) in names
 
 

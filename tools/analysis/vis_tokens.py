@@ -44,9 +44,8 @@ from mmengine.config import DictAction
 from PIL import Image, ImageDraw
 from spikingjelly.activation_based import functional
 
-from analysis_common import (UNPRUNED, backbone_config, build_variant_backbones,
-                             check_shape, image_tensor, load_config, load_image,
-                             print_table)
+from tpmm.analysis import (UNPRUNED, backbone_config, build_variant_backbones, check_shape,
+                           image_tensor, load_config, load_image, print_table)
 from tpmm.evaluation import (PruningOverheadTimer, patch_information_maps,
                              relative_feature_error, selection_information)
 

@@ -1,16 +1,20 @@
-"""tpmm engine: hooks, launch helpers, pruning overlays, checkpoint checks."""
+"""tpmm engine: hooks, launch helpers, pruning overlays, checkpoint checks, the demos'
+step runner."""
 from .checkpoint import check_state_dict, checkpoint_state_dict
+from .demo_runner import DemoRunner
 from .hooks import AtomicCheckpointHook
-from .launch import CPUDistributedDataParallel, apply_common_args, setup_cpu_distributed
+from .launch import (CPUDistributedDataParallel, add_common_args, apply_common_args,
+                     setup_cpu_distributed)
 from .pruning_overlay import (PRUNING_OVERLAY_DIR, apply_pruning_overlay, backbone_key,
                               backbone_pruning, check_pruning_options, load_overlay,
-                              pruning_options, pruning_variants, resolve_overlay,
-                              without_delete_keys)
+                              overlay_pruning, pruning_options, pruning_variants,
+                              resolve_overlay, without_delete_keys)
 
 __all__ = [
-    'AtomicCheckpointHook', 'check_state_dict', 'checkpoint_state_dict',
-    'CPUDistributedDataParallel', 'apply_common_args', 'setup_cpu_distributed',
+    'AtomicCheckpointHook', 'check_state_dict', 'checkpoint_state_dict', 'DemoRunner',
+    'CPUDistributedDataParallel', 'add_common_args', 'apply_common_args',
+    'setup_cpu_distributed',
     'PRUNING_OVERLAY_DIR', 'apply_pruning_overlay', 'backbone_key', 'backbone_pruning',
-    'check_pruning_options', 'load_overlay', 'pruning_options', 'pruning_variants',
-    'resolve_overlay', 'without_delete_keys'
+    'check_pruning_options', 'load_overlay', 'overlay_pruning', 'pruning_options',
+    'pruning_variants', 'resolve_overlay', 'without_delete_keys'
 ]

@@ -1,16 +1,30 @@
 """Command-line helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import argparse
 import os
 import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
 from torch import nn
 
 from tpmm.registry import MODEL_WRAPPERS
 from .pruning_overlay import apply_pruning_overlay, check_pruning_options, pruning_options
+
+
+def add_common_args(parser: argparse.ArgumentParser, cfg_options_example: str) -> None:
+    """Add the flags :func:`apply_common_args` applies (``--pruning``, ``--cfg-options``,
+    ``--launcher``, ``--local-rank``); ``--work-dir`` is each tool's own."""
+    parser.add_argument('--pruning', nargs='+', metavar='OVERLAY',
+                        help='pruning overlay(s): files or names under '
+                        'configs/_base_/pruning/, e.g. irtop_k0.7')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help=f'override config settings, e.g. {cfg_options_example}')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def apply_common_args(cfg: Config, args) -> Config:

@@ -62,6 +62,13 @@ def load_overlay(overlay: str) -> Tuple[str, dict]:
     return osp.splitext(osp.basename(path))[0], pruning.to_dict()
 
 
+def overlay_pruning(overlay: str) -> Tuple[str, dict]:
+    """``(name, pruning dict)`` of a pruning overlay without ``_delete_`` markers: the
+    pruner to build directly, e.g. ``MODELS.build(dict(backbone, pruning=...))``."""
+    name, pruning = load_overlay(overlay)
+    return name, without_delete_keys(pruning)
+
+
 def apply_pruning_overlay(cfg: Config, overlay: str) -> Config:
     """Merge a pruning overlay into ``cfg``.
 
@@ -90,7 +97,8 @@ def pruning_options(cfg: Config, cfg_options: Optional[dict]) -> Dict[str, objec
 def check_pruning_options(cfg: Config, options: Dict[str, object], overlays: List[str],
                           what: str = 'this run') -> None:
     """Refuse ``--cfg-options`` pruning keys that the pruner of ``cfg`` (of ``what``)
-    does not take, such as ``keep_ratio`` for the default ``NoPrune``, naming the key."""
+    does not take, such as ``keep_ratio`` for the default ``NoPrune``, naming the key;
+    ``<backbone>.pruning.type`` chooses that pruner."""
     prefix = backbone_key(cfg) + '.pruning'
     pruning = backbone_pruning(cfg) or dict(type='NoPrune')
     pruner = pruning.get('type') if isinstance(pruning, dict) else None
@@ -102,7 +110,7 @@ def check_pruning_options(cfg: Config, options: Dict[str, object], overlays: Lis
         return
     for key in options:
         arg = key[len(prefix) + 1:].split('.')[0]
-        if arg and arg not in params:
+        if arg and arg != 'type' and arg not in params:
             hint = ('add --pruning OVERLAY (e.g. --pruning irtop_k0.7) to choose a pruner, '
                     'then tune it with --cfg-options' if not overlays else
                     f'{cls.__name__} takes {", ".join(sorted(params))}')

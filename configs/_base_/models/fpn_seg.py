@@ -1,6 +1,6 @@
-# Semantic FPN (FPN neck + mmseg's FPNHead in an EncoderDecoder) on a tpmm spiking
-# backbone (default: SDT-V1 8-384). Task configs replace the backbone with
-# `backbone=dict(_delete_=True, ...)` and set `neck.in_channels` to its `out_channels`.
+# Semantic FPN (FPN neck + mmseg's FPNHead in an EncoderDecoder) for a tpmm spiking
+# backbone. Task configs add one of `_base_/backbones/` and set
+# `backbone=_base_.backbone`, `neck.in_channels=_base_.backbone_channels`.
 # SyncBN for multi-GPU runs; mmengine's Runner reverts it to BN when not distributed
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -14,15 +14,7 @@ model = dict(
         seg_pad_val=255,
         size_divisor=32,  # a multiple of every tpmm backbone's `stride`
         test_cfg=dict(size_divisor=32)),
-    backbone=dict(
-        type='tpmm.SDTV1',
-        arch='8-384',
-        T=4,
-        out_type='featmap',
-        out_indices=(0, 1, 2, 3),
-        time_reduce='mean',
-        pruning=dict(type='NoPrune')),
-    neck=dict(type='FPN', in_channels=[384, 384, 384, 384], out_channels=256, num_outs=4),
+    neck=dict(type='FPN', out_channels=256, num_outs=4),
     decode_head=dict(
         type='FPNHead',
         in_channels=[256, 256, 256, 256],

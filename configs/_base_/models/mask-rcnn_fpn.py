@@ -1,6 +1,6 @@
-# Mask R-CNN + FPN on a tpmm spiking backbone (default: SDT-V1 8-384, whose simple
-# feature pyramid gives strides 4 / 8 / 16 / 32). Task configs replace the backbone with
-# `backbone=dict(_delete_=True, ...)` and set `neck.in_channels` to its `out_channels`.
+# Mask R-CNN + FPN for a tpmm spiking backbone with outputs at strides 4 / 8 / 16 / 32.
+# Task configs add one of `_base_/backbones/` and set `backbone=_base_.backbone`,
+# `neck.in_channels=_base_.backbone_channels`.
 model = dict(
     type='MaskRCNN',
     data_preprocessor=dict(
@@ -10,15 +10,7 @@ model = dict(
         bgr_to_rgb=True,
         pad_mask=True,
         pad_size_divisor=32),  # a multiple of every tpmm backbone's `stride`
-    backbone=dict(
-        type='tpmm.SDTV1',
-        arch='8-384',
-        T=4,
-        out_type='featmap',
-        out_indices=(0, 1, 2, 3),
-        time_reduce='mean',
-        pruning=dict(type='NoPrune')),
-    neck=dict(type='FPN', in_channels=[384, 384, 384, 384], out_channels=256, num_outs=5),
+    neck=dict(type='FPN', out_channels=256, num_outs=5),
     rpn_head=dict(
         type='RPNHead',
         in_channels=256,

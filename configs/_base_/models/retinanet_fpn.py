@@ -1,7 +1,7 @@
-# RetinaNet + FPN on a tpmm spiking backbone (default: SDT-V1 8-384). As in mmdet's
-# RetinaNet, the FPN starts at the stride-8 level and adds P6 / P7 from the last input.
-# Task configs replace the backbone with `backbone=dict(_delete_=True, ...)` and set
-# `neck.in_channels` to its `out_channels`.
+# RetinaNet + FPN for a tpmm spiking backbone. As in mmdet's RetinaNet, the FPN starts
+# at the stride-8 level and adds P6 / P7 from the last input. Task configs add one of
+# `_base_/backbones/` and set `backbone=_base_.backbone`,
+# `neck.in_channels=_base_.backbone_channels`.
 model = dict(
     type='RetinaNet',
     data_preprocessor=dict(
@@ -10,17 +10,8 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         pad_size_divisor=32),  # a multiple of every tpmm backbone's `stride`
-    backbone=dict(
-        type='tpmm.SDTV1',
-        arch='8-384',
-        T=4,
-        out_type='featmap',
-        out_indices=(0, 1, 2, 3),
-        time_reduce='mean',
-        pruning=dict(type='NoPrune')),
     neck=dict(
         type='FPN',
-        in_channels=[384, 384, 384, 384],
         out_channels=256,
         start_level=1,
         add_extra_convs='on_input',

@@ -1,7 +1,6 @@
-# UPerNet (mmseg's UPerHead + an FCN auxiliary head on the stride-16 level) on a tpmm
-# spiking backbone (default: SDT-V1 8-384). Task configs replace the backbone with
-# `backbone=dict(_delete_=True, ...)` and set the heads' `in_channels` to its
-# `out_channels`.
+# UPerNet (mmseg's UPerHead + an FCN auxiliary head on the stride-16 level) for a tpmm
+# spiking backbone. Task configs add one of `_base_/backbones/` and set
+# `backbone=_base_.backbone` and the heads' `in_channels` from `_base_.backbone_channels`.
 # SyncBN for multi-GPU runs; mmengine's Runner reverts it to BN when not distributed
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -15,17 +14,8 @@ model = dict(
         seg_pad_val=255,
         size_divisor=32,  # a multiple of every tpmm backbone's `stride`
         test_cfg=dict(size_divisor=32)),
-    backbone=dict(
-        type='tpmm.SDTV1',
-        arch='8-384',
-        T=4,
-        out_type='featmap',
-        out_indices=(0, 1, 2, 3),
-        time_reduce='mean',
-        pruning=dict(type='NoPrune')),
     decode_head=dict(
         type='UPerHead',
-        in_channels=[384, 384, 384, 384],
         in_index=[0, 1, 2, 3],
         pool_scales=(1, 2, 3, 6),
         channels=512,
@@ -36,7 +26,6 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
-        in_channels=384,
         in_index=2,
         channels=256,
         num_convs=1,

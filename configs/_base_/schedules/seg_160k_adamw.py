@@ -1,5 +1,5 @@
 # ADE20K 160k iterations with AdamW and poly decay (UPerNet for transformer backbones);
-# lr for a total batch of 16 (8 GPUs x 2 images).
+# lr for a total batch of 16 (4 GPUs x 4 images).
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.00006, betas=(0.9, 0.999), weight_decay=0.01),

@@ -1,5 +1,5 @@
 # E-SpikeFormer (SDT-V3) + linear head on cluttered digits (a few CPU minutes).
-# Backbone: the 'toy' preset's widths with depths (1, 1, 4, 2): with the preset's
+# Backbone: the 'tiny' preset's widths with depths (1, 1, 4, 2): with the preset's
 # few blocks the unpruned stem holds most FLOPs and no keep ratio could cut 30 %.
 # last_stage_stride=1 as in the reference classifier: both transformer stages run
 # on the stride-16 grid.

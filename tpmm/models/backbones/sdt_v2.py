@@ -82,7 +82,7 @@ class SDTV2(MetaSpikeFormerBackbone):
                       mlp_ratio=4),
         '8-512': dict(embed_dims=(128, 256, 512, 640), depths=(1, 2, 6, 2), num_heads=8,
                       mlp_ratio=4),
-        'toy': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
+        'tiny': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
                     mlp_ratio=4),
     }
     conv_block = MSConvBlock

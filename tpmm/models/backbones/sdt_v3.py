@@ -70,7 +70,7 @@ class SDTV3(MetaSpikeFormerBackbone):
                   mlp_ratio=4),
         'l': dict(embed_dims=(64, 128, 256, 360), depths=(1, 2, 6, 2), num_heads=8,
                   mlp_ratio=4),
-        'toy': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
+        'tiny': dict(embed_dims=(16, 32, 64, 64), depths=(1, 1, 2, 1), num_heads=2,
                     mlp_ratio=4),
     }
     conv_block = staticmethod(partial(MSConvBlock, spiking_dw=True))

@@ -1,0 +1,6 @@
+# Spikformer 'tiny' (T=2): the layout of spikformer-8-384.py, narrow,
+# for tests and the synthetic 128x128 shapes.
+_base_ = './spikformer-8-384.py'
+
+backbone = dict(arch='tiny', T=2)
+backbone_channels = [64, 64, 64, 64]
