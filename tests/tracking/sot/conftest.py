@@ -19,3 +19,14 @@ def fe108_data(tmp_path_factory):
     summary = generator.write(str(root), num_train=2, num_test=1)
     return SimpleNamespace(root=root, summary=summary, seq_length=SEQ_LENGTH,
                            num_bins=NUM_BINS, generator=generator)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """These tiny models run fastest on one thread (several threads on a busy shared
+    CPU spin-wait); the previous setting is restored after each test."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
