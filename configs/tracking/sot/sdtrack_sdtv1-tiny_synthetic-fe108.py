@@ -29,7 +29,7 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, num_bins=num_bins))
 test_dataloader = val_dataloader
 
-max_iters = 300
+max_iters = 200
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=2e-3), clip_grad=dict(max_norm=1.0))
 param_scheduler = [
