@@ -44,8 +44,8 @@ def test_joint_blocks_equal_the_blocks_on_concatenated_tokens():
         for block in backbone.blocks:
             functional.reset_net(backbone)
             tokens = block.tokenwise(tokens)
-    assert x.shape == (T, 2, 64, 8, 8) and z.shape == (T, 2, 64, 16)
-    torch.testing.assert_close(z, tokens[..., :16])
+    assert x.shape == (T, 2, 64, 8, 8) and z.shape == (T, 2, 64, 4, 4)
+    torch.testing.assert_close(z.flatten(3), tokens[..., :16])
     torch.testing.assert_close(x.flatten(3), tokens[..., 16:])
 
 
@@ -106,3 +106,40 @@ def test_predict_tracks_a_sequence_in_order():
     with pytest.raises(RuntimeError, match='out of order'):
         model(dict(frames=frames), sample(5), mode='predict')
     assert hann_window(3, 4).min() > 0
+
+
+@pytest.mark.parametrize('backbone, search_grids', [
+    (dict(type='Spikformer', arch='tiny'), [64, 64]),
+    (dict(type='SDTV3', arch='toy'), [64, 64, 16]),    # stages 2 (stride 16) and 3 (32)
+])
+def test_other_backbones_prune_search_tokens_and_attend_to_the_template(backbone,
+                                                                        search_grids):
+    def tracker(pruning):
+        torch.manual_seed(0)
+        return MODELS.build(dict(
+            type='OneStreamSpikingTracker',
+            backbone=dict(backbone, T=T, out_type='pooled', pruning=pruning),
+            head=dict(type='SOTCenterHead', in_channels=64, feat_channels=16))).eval()
+
+    data = inputs()
+    dense, pruned, full = (tracker(None), tracker(dict(type='IRToP', keep_ratio=0.5)),
+                           tracker(dict(type='IRToP', keep_ratio=1.0)))
+    with torch.no_grad():
+        out = dense(data, mode='tensor')['score']
+        torch.testing.assert_close(full(data, mode='tensor')['score'], out)
+        assert pruned(data, mode='tensor')['score'].shape == out.shape
+        # batch statistics in BN (an untrained net in eval mode passes almost nothing)
+        dense.train()
+        search = data['search'].transpose(0, 1)
+        x1, _ = joint_forward(dense.backbone, data['template'].transpose(0, 1), search)
+        x2, _ = joint_forward(dense.backbone, 1 - data['template'].transpose(0, 1), search)
+        assert not torch.allclose(x1, x2)
+    kept = [k.shape[1] for _, k in pruned.backbone.pruner.last_records]
+    assert kept == [n // 2 for n in search_grids]
+
+
+def test_unsupported_backbone_is_refused_by_name():
+    with pytest.raises(TypeError, match='QKFormer cannot serve'):
+        MODELS.build(dict(type='OneStreamSpikingTracker',
+                          backbone=dict(type='QKFormer', arch='tiny', T=T, out_type='pooled'),
+                          head=dict(type='SOTCenterHead', in_channels=64)))

@@ -44,7 +44,8 @@ class OneStreamSpikingTracker(BaseModel):
     region around the previous estimate).
 
     Args:
-        backbone (dict): a tpmm single-scale spiking backbone (``out_type='pooled'``).
+        backbone (dict): a tpmm spiking backbone that :mod:`.backbone_adapter` splits
+            into stages (SDTV1, Spikformer, SDTV2, SDTV3), ``out_type='pooled'``.
         head (dict): the box head, e.g. ``dict(type='SOTCenterHead', in_channels=C)``.
         loss_weights (dict): weights of ``focal``, ``giou`` and ``l1``.
         use_window (bool): multiply test-time scores by a Hann window (OSTrack).
