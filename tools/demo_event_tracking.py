@@ -70,13 +70,13 @@ def sot_scores(log):
 
 
 def random_checkpoint(cfg, path):
-    """Save the config's model at its initialisation (seed 0) to ``path``."""
+    """Save the config's model as built (PyTorch's default initialisation, seed 0; the
+    config has no ``init_cfg``) to ``path``."""
     import torch
     from mmengine.registry import MODELS, init_default_scope
     init_default_scope(cfg.default_scope)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
-    model.init_weights()
     torch.save(dict(meta=dict(note='random init'), state_dict=model.state_dict()), path)
 
 
