@@ -105,6 +105,8 @@ def test_predict_tracks_a_sequence_in_order():
     assert 0 <= x and 0 <= y and x + w <= 128 + 1e-6 and y + h <= 96 + 1e-6
     with pytest.raises(RuntimeError, match='out of order'):
         model(dict(frames=frames), sample(5), mode='predict')
+    with pytest.raises(ValueError, match="sequence s: the first frame's box"):
+        model(dict(frames=frames), dict(sample(0), init_box=torch.zeros(1, 4)), mode='predict')
     assert hann_window(3, 4).min() > 0
 
 

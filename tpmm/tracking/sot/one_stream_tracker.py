@@ -122,6 +122,10 @@ class OneStreamSpikingTracker(BaseModel):
             num_frames = int(data_samples['num_frames'][b])
             if index == 0:
                 box = tuple(float(v) for v in data_samples['init_box'][b])
+                if not (np.isfinite(box).all() and box[2] > 0 and box[3] > 0):
+                    raise ValueError(f'sequence {name}: the first frame\'s box {box} is '
+                                     'not a valid x, y, w, h; one-pass evaluation starts '
+                                     'from it')
                 template = crop_square(frames, box_center(box),
                                        crop_side(box, self.template_factor),
                                        self.template_size)
