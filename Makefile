@@ -19,6 +19,7 @@ test: setup
 demo: setup
 	@$(PYTHON) tools/demo.py
 	@$(PYTHON) tools/demo_tracking.py
+	@$(PYTHON) tools/demo_event_tracking.py
 
 # pip list (not pip freeze) gives name==version for the locally built mmcv wheel too;
 # tpmm itself (editable) and pip's own tools are left out

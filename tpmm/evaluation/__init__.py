@@ -6,6 +6,7 @@ from .schedule_calibration import (CalibrationResult, KeepScheduleCalibrator,
 from .token_informativeness import (foreground_recall, kept_mask, kept_vs_stopped,
                                     patch_information_maps, relative_feature_error,
                                     selection_information, token_means)
+from .sot_metrics import SOTMetric, ope_scores, sequence_scores
 from .spike_energy import (DEFAULT_E_AC_PJ, DEFAULT_E_MAC_PJ, measure_spike_energy,
                            paper_energy_pj)
 
@@ -14,5 +15,6 @@ __all__ = [
     'KeepScheduleCalibrator', 'CalibrationResult', 'output_distortion',
     'measure_spike_energy', 'paper_energy_pj', 'DEFAULT_E_AC_PJ', 'DEFAULT_E_MAC_PJ',
     'patch_information_maps', 'token_means', 'kept_mask', 'kept_vs_stopped',
-    'foreground_recall', 'relative_feature_error', 'selection_information'
+    'foreground_recall', 'relative_feature_error', 'selection_information', 'SOTMetric',
+    'ope_scores', 'sequence_scores'
 ]

@@ -18,7 +18,11 @@ This package adds reuse of kept-token sets across the frames of a video:
 :class:`FrameReusePruner` (wraps IRToP) and :class:`FrameReuseHook` (gives it each
 frame's ``frame_id``). :class:`TrackLocalVisualizer` works around mmdet 3.3 failing to
 draw a test frame's ground truth (``tools/test.py --show-dir``).
+
+:mod:`.sot` is the paper's tracking task: event-based single-object tracking with a
+one-stream spiking tracker whose pruner stops search-region tokens only.
 """
+from . import sot  # noqa: F401  (event-based single-object tracking)
 from .frame_reuse_hook import FrameReuseHook, batch_frame_id
 from .frame_reuse_pruner import FrameReusePruner
 from .visualizer import TrackLocalVisualizer

@@ -1,0 +1,61 @@
+"""A prunable-block wrapper that lets search tokens be pruned while template tokens are
+always kept and always attended to.
+
+The pruner sees only the search-region grid: ``mix(x_search, hw)`` applies the wrapped
+block's ``mix`` to the search grid (and to the template grid, kept on the wrapper);
+``tokenwise(x_kept, **side)`` runs the wrapped block's ``tokenwise`` on ``[template;
+kept search]`` tokens, so attention sees both, keeps the template part for the next
+block and returns the search part. Template tokens are never scored nor pruned: they
+carry the target's appearance (SDTrack / OSTrack candidate elimination keep them too).
+"""
+from typing import Dict, Tuple
+
+import torch
+from spikingjelly.activation_based import functional
+from torch import nn
+
+
+class TemplateTokens:
+    """The template tokens ``[T, B, C, Nz]`` on grid ``hw``, passed from block to block."""
+
+    def __init__(self, tokens: torch.Tensor, hw: Tuple[int, int]):
+        self.tokens = tokens
+        self.hw = hw
+        self.side: Dict[str, torch.Tensor] = {}
+
+
+class TemplateJointBlock:
+    """Prunable-block protocol over search tokens for ``block``, carrying ``template``.
+
+    Not an ``nn.Module``: built per forward, it adds no parameters or state-dict keys.
+    Every call of the wrapped block starts from reset neuron states, since template and
+    search pass its spiking neurons in separate calls (each a full ``T`` sequence).
+    """
+
+    def __init__(self, block: nn.Module, template: TemplateTokens):
+        self.block = block
+        self.template = template
+
+    def mix(self, x: torch.Tensor, hw: Tuple[int, int]):
+        """``[T, B, C, Nx]`` -> ``(x, side)``; the template is mixed on its own grid."""
+        mix = getattr(self.block, 'mix', None)
+        if mix is None:
+            self.template.side = {}
+            return x, {}
+        functional.reset_net(self.block)
+        z = mix(self.template.tokens, self.template.hw)
+        self.template.tokens, self.template.side = z if isinstance(z, tuple) else (z, {})
+        functional.reset_net(self.block)
+        out = mix(x, hw)
+        return out if isinstance(out, tuple) else (out, {})
+
+    def tokenwise(self, x: torch.Tensor, **side: torch.Tensor) -> torch.Tensor:
+        """``[T, B, C, K]`` kept search tokens -> ``[T, B, C, K]``, run jointly with the
+        template tokens."""
+        z = self.template.tokens
+        n = z.shape[-1]
+        joint_side = {k: torch.cat([self.template.side[k], v], dim=-1) for k, v in side.items()}
+        functional.reset_net(self.block)
+        out = self.block.tokenwise(torch.cat([z, x], dim=-1), **joint_side)
+        self.template.tokens = out[..., :n]
+        return out[..., n:]
