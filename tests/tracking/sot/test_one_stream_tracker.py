@@ -112,7 +112,7 @@ def test_predict_tracks_a_sequence_in_order():
 
 @pytest.mark.parametrize('backbone, search_grids', [
     (dict(type='Spikformer', arch='tiny'), [64, 64]),
-    (dict(type='SDTV3', arch='toy'), [64, 64, 16]),    # stages 2 (stride 16) and 3 (32)
+    (dict(type='SDTV3', arch='tiny'), [64, 64, 16]),    # stages 2 (stride 16) and 3 (32)
 ])
 def test_other_backbones_prune_search_tokens_and_attend_to_the_template(backbone,
                                                                         search_grids):
