@@ -5,15 +5,13 @@ iterations on a tiny ImageNet-layout folder, then ``tools/test.py`` with and wit
 import glob
 import json
 import os.path as osp
-import pickle
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 from helpers.spiking_backbone_checks import REPO_ROOT, randomize_
+from tool_runs import dumped_scores, logged_metrics, run_tool, topk_accuracy
 from tpmm.models.backbones.sdt_v1 import SDTV1
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'classification', 'sdtv1-8-384_8xb48_in1k.py')
@@ -34,44 +32,6 @@ def small_options(root, classes):
                     f'{split}_dataloader.batch_size=4', f'{split}_dataloader.num_workers=0',
                     f'{split}_dataloader.persistent_workers=False']
     return options
-
-
-def run_tool(script, args, monkeypatch):
-    """``tools/<script> ARGS`` in this process (its imports are already paid for)."""
-    monkeypatch.setattr(sys, 'argv', [script, *args])
-    runpy.run_path(osp.join(REPO_ROOT, 'tools', script), run_name='__main__')
-
-
-def logged_metrics(work_dir):
-    """The metrics mmengine's LoggerHook wrote to ``<work_dir>/<timestamp>/<timestamp>.json``
-    at the end of the test."""
-    logs = glob.glob(osp.join(work_dir, '*', '*.json'))
-    assert len(logs) == 1, logs
-    with open(logs[0]) as f:
-        return json.loads(f.read().splitlines()[-1])
-
-
-def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
-    """Percentage of rows whose label is among the k highest scores."""
-    top = np.argsort(-scores, axis=1, kind='stable')[:, :k]
-    return 100.0 * float(np.mean([label in row for row, label in zip(top, labels)]))
-
-
-def dumped_scores(path):
-    with open(path, 'rb') as f:
-        results = pickle.load(f)
-    return np.stack([np.asarray(r['pred_score']) for r in results])
-
-
-@pytest.fixture
-def restore_default_scope():
-    """mmengine's Runner leaves its default scope as the current one; drop the scopes a
-    test creates so that later tests build in their own scope."""
-    from mmengine.registry import DefaultScope
-    before = set(DefaultScope._instance_dict)
-    yield
-    for name in set(DefaultScope._instance_dict) - before:
-        DefaultScope._instance_dict.pop(name)
 
 
 @pytest.mark.slow
