@@ -25,6 +25,7 @@ from spikingjelly.activation_based import functional
 from helpers.spiking_backbone_checks import REPO_ROOT, randomize_
 from tool_runs import dumped_scores, logged_metrics, run_tool, topk_accuracy
 from tpmm.models.backbones.sdt_v1 import SDTV1
+from tpmm.models.converters import CheckpointConversionError, classifier_state_dict
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'classification', 'sdtv1-8-384_8xb48_in1k.py')
 OVERLAY = osp.join(REPO_ROOT, 'configs', '_base_', 'pruning', 'irtop_sdtv1.py')
@@ -137,3 +138,28 @@ def test_converted_official_classifier_reports_the_official_scores_pruned(
     np.testing.assert_allclose(scores, expected, atol=1e-5)
     unpruned = official_scores(source, head.weight.detach(), head.bias.detach(), images)
     assert not np.allclose(unpruned, expected, atol=1e-5)  # the overlay changed the result
+
+
+def test_classifier_keys_the_head_and_a_distilled_checkpoints_mean_head():
+    def convert(state_dict, source):  # a converter: the backbone's keys, renamed
+        assert source == 'official'
+        return {'stem.weight': state_dict['stem_conv.weight']}
+
+    official = {'module.stem_conv.weight': torch.ones(2, 3), 'module.head.weight': torch.eye(2),
+                'module.head.bias': torch.tensor([1.0, -1.0])}  # DistributedDataParallel keys
+    converted = classifier_state_dict(convert, {'model': official})
+    assert converted.keys() == {'backbone.stem.weight', 'head.fc.weight', 'head.fc.bias'}
+    assert torch.equal(converted['head.fc.weight'], torch.eye(2))
+
+    distilled = {k[len('module.'):]: v for k, v in official.items()}
+    distilled.update({'head_kd.weight': -torch.eye(2), 'head_kd.bias': torch.tensor([3.0, 1.0])})
+    converted = classifier_state_dict(convert, distilled)
+    # the official evaluation averages the two heads' logits: the head of the mean weights
+    features = torch.tensor([[0.5, 2.0]])
+    expected = (F.linear(features, distilled['head.weight'], distilled['head.bias']) +
+                F.linear(features, distilled['head_kd.weight'], distilled['head_kd.bias'])) / 2
+    assert torch.allclose(F.linear(features, converted['head.fc.weight'],
+                                   converted['head.fc.bias']), expected)
+
+    with pytest.raises(CheckpointConversionError, match=r'head\.bias, head\.weight missing'):
+        classifier_state_dict(convert, {'stem_conv.weight': torch.ones(2, 3)})
