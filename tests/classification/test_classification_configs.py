@@ -12,6 +12,7 @@ from mmengine.registry import DefaultScope
 from PIL import Image
 
 from helpers.spiking_backbone_checks import REPO_ROOT
+from tpmm.datasets import check_data_config
 from tpmm.engine import apply_pruning_overlay
 from tpmm.registry import MODELS
 
@@ -81,3 +82,17 @@ def test_pipelines_give_224_px_inputs(path, photo):
         test = Compose(cfg.test_dataloader.dataset.pipeline)
         again = [test(dict(img_path=photo))['inputs'].numpy() for _ in range(2)]
     assert np.array_equal(*again)
+
+
+def test_data_checks_name_a_missing_imagenet_split(tmp_path):
+    cfg = Config.fromfile(CONFIGS[0])
+    (tmp_path / 'train' / 'n00000000').mkdir(parents=True)
+    (tmp_path / 'train' / 'n00000000' / 'a.png').write_bytes(b'')
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].dataset.data_root = str(tmp_path)
+    check_data_config(cfg, splits=('train', ))  # data_root/train holds the images
+    with pytest.raises(FileNotFoundError,
+                       match=r'val_dataloader\.dataset\.data_prefix\.img_path: folder .*val'):
+        check_data_config(cfg, splits=('train', 'val'))
+    cfg.val_dataloader.dataset.data_prefix = 'train'  # one folder, mmpretrain's string form
+    check_data_config(cfg, splits=('train', 'val'))
