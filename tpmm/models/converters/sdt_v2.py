@@ -6,7 +6,9 @@ Source layout: BICLab/Spike-Driven-Transformer-V2 ``classification/models.py``
 checkpoint (BICLab/Spike-Driven-Transformer-V3 ``mmdet/models/backbones/sdt.py``).
 Weights wrapped in ``'model'`` / ``'state_dict'`` are unwrapped. The classifier
 (``head.*``, ``head_kd.*``) and, in a detector checkpoint, everything outside
-``backbone.`` are dropped. Every missing and every unknown key is named in the error.
+``backbone.`` are dropped (:func:`~tpmm.models.converters.classifier_state_dict`
+adds the head for an mmpretrain ``ImageClassifier``). Every missing and every unknown
+key is named in the error.
 
 The output ``{'state_dict': ...}`` loads with
 ``init_cfg=dict(type='Pretrained', checkpoint=DST)``. The reference classifier keeps

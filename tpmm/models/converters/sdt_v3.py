@@ -7,7 +7,9 @@ Source layout: BICLab/Spike-Driven-Transformer-V3
 ``backbone.`` of a detection checkpoint (``mmdet/models/backbones/sdeformer.py``).
 Weights wrapped in ``'model'`` / ``'state_dict'`` are unwrapped; the classifier
 (``head.*``, ``head_kd.*``) and, in a detector checkpoint, everything outside
-``backbone.`` are dropped. Every missing and every unknown key is named in the error.
+``backbone.`` are dropped (:func:`~tpmm.models.converters.classifier_state_dict`
+adds the head for an mmpretrain ``ImageClassifier``). Every missing and every unknown
+key is named in the error.
 The 83M / 173M ``Model_Large`` models have another layout and are refused.
 
 The output ``{'state_dict': ...}`` loads with
