@@ -12,7 +12,7 @@ setup(
     name='tpmm',
     version='0.1.0',
     description='Token-pruned spiking transformers for OpenMMLab '
-    '(mmdet / mmseg): TP-Spikformer IRToP and baselines',
+    '(mmdet / mmseg / mmpretrain): TP-Spikformer IRToP and baselines',
     long_description=open('README.md').read() if __import__('os').path.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['tpmm', 'tpmm.*']),

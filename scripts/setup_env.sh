@@ -73,7 +73,7 @@ fi
 step "spikingjelly 2.0.0 without its torchaudio dependency"
 "${PIP[@]}" install -q --no-deps ${PIN[@]+"${PIN[@]}"} -r "${ROOT}/requirements/spikingjelly.txt"
 
-step "OpenMMLab stack and run-time dependencies (versions from requirements/constraints.txt)"
+step "OpenMMLab stack (mmdet, mmseg, mmpretrain) and run-time dependencies (versions from requirements/constraints.txt)"
 "${PIP[@]}" install -q ${PIN[@]+"${PIN[@]}"} -r "${ROOT}/requirements/runtime.txt" \
     -r "${ROOT}/requirements/tests.txt"
 
@@ -81,10 +81,11 @@ step "tpmm (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "${ROOT}"
 
 "${VENV}/bin/python" - <<'PY'
-import mmcv, mmcv.ops, mmdet, mmseg, mmengine, spikingjelly, torch, torchvision
+import mmcv, mmcv.ops, mmdet, mmpretrain, mmseg, mmengine, spikingjelly, torch, torchvision
 print(f"[setup] torch {torch.__version__}, torchvision {torchvision.__version__}, "
       f"mmengine {mmengine.__version__}, mmcv {mmcv.__version__} (ops ok), "
-      f"mmdet {mmdet.__version__}, mmseg {mmseg.__version__}")
+      f"mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, "
+      f"mmpretrain {mmpretrain.__version__}")
 PY
 touch "${STAMP}"
 step "done"

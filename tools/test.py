@@ -1,4 +1,5 @@
-"""Evaluate a checkpoint with an mmdet, mmseg or tpmm config (mmdet's command line).
+"""Evaluate a checkpoint with an mmdet, mmseg, mmpretrain or tpmm config (mmdet's command
+line).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--show-dir DIR] [--pruning OVERLAY]
@@ -37,6 +38,7 @@ def enable_visualization(cfg: Config, args) -> None:
     """Turn on the config's visualization hook for ``--show`` / ``--show-dir``, drawing
     every test image (frame).
 
+    mmpretrain's hook draws every image into ``out_dir`` (``<image>_<index>.png``);
     mmdet's Det / Track hooks write to ``test_out_dir``, joined to the run's
     timestamped log dir unless absolute; mmseg's hook draws through the visualizer's
     ``LocalVisBackend``, whose ``img_save_dir`` likewise takes an absolute path.
@@ -45,8 +47,15 @@ def enable_visualization(cfg: Config, args) -> None:
     if 'visualization' not in hooks:
         raise KeyError('--show / --show-dir need a "visualization" entry in default_hooks')
     hook = hooks['visualization']
-    hook['draw'] = True
     hook_type = str(hook.get('type', ''))
+    if hook_type.split('.')[-1] == 'VisualizationHook':  # mmpretrain's: enable, out_dir
+        hook.update(enable=True, interval=1)
+        if args.show:
+            hook.update(show=True, wait_time=args.wait_time)
+        if args.show_dir:
+            hook['out_dir'] = osp.abspath(args.show_dir)
+        return
+    hook['draw'] = True
     if 'Track' in hook_type:
         hook['frame_interval'] = 1
     elif 'Seg' in hook_type:

@@ -1,4 +1,4 @@
-"""Train a model from an mmdet, mmseg or tpmm config (mmdet's command line).
+"""Train a model from an mmdet, mmseg, mmpretrain or tpmm config (mmdet's command line).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
         [--pruning OVERLAY]
@@ -17,7 +17,7 @@ from tpmm.engine import add_common_args, apply_common_args, setup_cpu_distribute
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Train a tpmm / mmdet / mmseg model')
+    parser = argparse.ArgumentParser(description='Train a tpmm / mmdet / mmseg / mmpretrain model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--amp', action='store_true',

@@ -1,10 +1,10 @@
 """Realized speedup vs the FLOPs bound, and pruning overhead, of the study's backbones.
 
-    python projects/classification/efficiency.py [--models NAME ...] [--shape H W]
+    python -m projects.classification.efficiency [--models NAME ...] [--shape H W]
         [--batch B] [--keep 0.7 0.5] [--sweep 224 512 1024] [--sweep-models NAME ...]
         [--repeats N] [--out-dir DIR]
 
-Runs ``tools/analysis/benchmark.py`` on each model with IRToP at each ``--keep`` ratio
+Runs ``tools/analysis/benchmark.py`` (a process per model) on each model with IRToP at each ``--keep`` ratio
 (unpruned first, interleaved repetitions), and the size sweep for ``--sweep-models``;
 writes ``benchmark_<name>.json`` per model and ``efficiency.md``, a table of images/s,
 FLOPs bound, realized speedup, speedup/bound, pruner overhead share and the blocks'
@@ -14,16 +14,16 @@ the paper-size SDT-V1 8-384 backbone (``sdt_v1-8-384``, T=1, untrained: speed do
 depend on the weights).
 """
 import argparse
+import json
 import os
 import os.path as osp
+import subprocess
 import sys
 import tempfile
+from typing import List
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path[:0] = [REPO_ROOT, osp.join(REPO_ROOT, 'tools', 'analysis')]
-
-import benchmark  # noqa: E402
-
+BENCHMARK = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py')
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 #: name -> (config, --cfg-options)
 MODELS = {name: (osp.join(PROJECT_DIR, 'configs', f'{name}_digits.py'), [])
@@ -59,6 +59,16 @@ def overlay_file(folder: str, keep: float) -> str:
     return path
 
 
+def run_benchmark(args: List[str], out: str) -> dict:
+    """``tools/analysis/benchmark.py ARGS --out OUT`` in its own process; its results."""
+    proc = subprocess.run([sys.executable, BENCHMARK, *args, '--out', out], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{BENCHMARK} failed:\n{(proc.stdout + proc.stderr)[-3000:]}')
+    with open(out) as f:
+        return json.load(f)
+
+
 def row(name, variant, r):
     ok_speed = r['speedup_vs_bound'] >= SPEEDUP_TARGET
     ok_over = r['overhead']['overhead_share'] <= OVERHEAD_TARGET
@@ -86,10 +96,10 @@ def main(argv=None):
         config, options = MODELS[name]
         out = osp.join(args.out_dir, f'benchmark_{name}.json')
         sweep = args.sweep if name in args.sweep_models else []
-        result = benchmark.main([config, '--pruning', *overlays, '--shape', *map(str, args.shape),
-                                 '--batch', str(args.batch), '--repeats', str(args.repeats),
-                                 '--sweep', *map(str, sweep), '--out', out] +
-                                (['--cfg-options', *options] if options else []))
+        result = run_benchmark(
+            [config, '--pruning', *overlays, '--shape', *map(str, args.shape), '--batch',
+             str(args.batch), '--repeats', str(args.repeats), '--sweep', *map(str, sweep)] +
+            (['--cfg-options', *options] if options else []), out)
         for variant, r in result['main']['results'].items():
             if variant != 'unpruned':
                 lines.append(row(name, variant, r))

@@ -1,19 +1,15 @@
 """Save test canvases of cluttered digits as PNG files (inputs for vis_tokens.py).
 
-    python projects/classification/save_samples.py [--num N] [--out-dir DIR]
+    python -m projects.classification.save_samples [--num N] [--out-dir DIR]
 """
 import argparse
 import os
 import os.path as osp
-import sys
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO_ROOT)
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from projects.classification.spiking_cls import ClutteredDigits  # noqa: E402
+from projects.classification.spiking_cls import ClutteredDigits
 
 
 def main(argv=None):

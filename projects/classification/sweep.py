@@ -1,10 +1,12 @@
 """Training-free keep-ratio sweep on cluttered digits: IRToP vs baselines at matched FLOPs.
 
-    python projects/classification/sweep.py [--models NAME ...] [--work-root DIR]
-        [--ratios R ...] [--test-placements N] [--finetune-ratio R] [--out-dir DIR]
+    python -m projects.classification.sweep [--models NAME ...] [--work-root DIR]
+        [--data-root DIR] [--ratios R ...] [--test-images N] [--finetune-ratio R]
+        [--out-dir DIR]
 
-For every trained model (``<work-root>/<name>_digits``, written by
-``train.py``), evaluates the test split with no pruning and, at each keep ratio, with
+For every trained model (``<work-root>/<name>_digits``, written by ``tools/train.py``),
+evaluates the test split (the config's stock ``CustomDataset`` on the files of
+``make_digits.py`` under ``--data-root``) with no pruning and, at each keep ratio, with
 
 * ``IRToP``: the released criterion (temporal + the authors' all-channel spatial
   term, ``SpatialTokenScorer(mode='reference')``), scored on the block input,
@@ -25,7 +27,7 @@ at its keep ratio, next to the same fine-tuning without pruning
 (``<work-root>/<name>_digits_unpruned_ft``): what the extra epoch alone gives. Also
 reported: *foreground recall*, the share of the tokens under the digit that each
 selection keeps at the first pruned block (a blind selection keeps the keep ratio of
-them).
+them); the digit's footprint is read from ``masks/test/`` next to the canvases.
 
 Writes ``sweep.json``, ``results.md`` and ``accuracy_vs_gflops.png`` to ``--out-dir``.
 """
@@ -34,27 +36,22 @@ import copy
 import json
 import os
 import os.path as osp
-import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path[:0] = [REPO_ROOT, osp.join(REPO_ROOT, 'tools', 'analysis')]
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import DATASETS, MODELS
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-
-import tpmm  # noqa: E402,F401
-from analysis_common import print_table  # noqa: E402
-from projects.classification.spiking_cls import ClutteredDigits  # noqa: E402
-from tpmm.evaluation import (PruningOverheadTimer, count_flops, foreground_recall,  # noqa: E402
-                             token_means)
-from tpmm.pruning import build_pruner  # noqa: E402
-from tpmm.registry import MODELS  # noqa: E402
+import tpmm  # noqa: F401  (registers the backbones and pruners)
+from tpmm.evaluation import PruningOverheadTimer, count_flops, foreground_recall, token_means
+from tpmm.pruning import build_pruner
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODEL_NAMES = ('spikformer', 'sdt_v1', 'qkformer', 'sdt_v2', 'sdt_v3')
@@ -93,11 +90,11 @@ def parse_args(argv=None):
     parser.add_argument('--models', nargs='+', default=list(MODEL_NAMES),
                         choices=MODEL_NAMES)
     parser.add_argument('--work-root', default='work_dirs/cls_digits')
+    parser.add_argument('--data-root', default='data/cluttered_digits',
+                        help='the files of make_digits.py')
     parser.add_argument('--ratios', nargs='+', type=float, default=[0.8, 0.6, 0.4, 0.25])
-    parser.add_argument('--test-placements', type=int, default=3,
-                        help='placements per test digit (test set size = 270 x this)')
-    parser.add_argument('--test-digits', type=int,
-                        help='use only this many test digits (quick runs)')
+    parser.add_argument('--test-images', type=int,
+                        help='use only the first N test canvases (quick runs)')
     parser.add_argument('--finetune-ratio', type=float, default=0.5)
     parser.add_argument('--batch', type=int, default=128)
     parser.add_argument('--out-dir', default=osp.join(PROJECT_DIR, 'results'))
@@ -134,7 +131,8 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
 
 
 def build_classifier(cfg: Config, checkpoint: str, device: torch.device):
-    with DefaultScope.overwrite_default_scope('tpmm'):
+    """The config's mmpretrain ``ImageClassifier`` with the weights of ``checkpoint``."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(copy.deepcopy(cfg.model))
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     return model.to(device).eval()
@@ -146,13 +144,38 @@ def set_pruning(model, pruning: Optional[dict]) -> None:
         next(model.parameters()).device).eval()
 
 
-def foreground_tokens(masks: torch.Tensor, hw) -> np.ndarray:
+def build_test_set(cfg: Config, data_root: str, num_images: Optional[int]):
+    """The config's test dataset (mmpretrain's ``CustomDataset``) on ``data_root``."""
+    dataset = copy.deepcopy(cfg.test_dataloader.dataset)
+    dataset.update(data_root=data_root, indices=num_images)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return DATASETS.build(dataset)
+
+
+def footprint(img_path: str) -> np.ndarray:
+    """The digit's footprint of a canvas: ``masks/<split>/<name>`` next to
+    ``<split>/<name>`` (make_digits.py)."""
+    folder, name = osp.split(img_path)
+    root, split = osp.split(folder)
+    path = osp.join(root, 'masks', split, name)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'no footprint {path} for {img_path}; write the data with '
+                                'python -m projects.classification.make_digits')
+    return np.asarray(Image.open(path)) > 127
+
+
+def foreground_tokens(masks: List[np.ndarray], hw) -> np.ndarray:
     """``[B, N]`` bool: tokens of the ``hw`` grid whose cell is mostly digit."""
-    return np.stack([token_means(m.numpy().astype(np.float64), hw) >= FOREGROUND_SHARE
+    return np.stack([token_means(m.astype(np.float64), hw) >= FOREGROUND_SHARE
                      for m in masks])
 
 
-def evaluate(model, dataset: ClutteredDigits, batch: int, device, with_recall: bool) -> dict:
+def preprocessed(model, items: List[dict]) -> dict:
+    """A batch of dataset items through the model's data preprocessor."""
+    return model.data_preprocessor(pseudo_collate(items), False)
+
+
+def evaluate(model, dataset, batch: int, device, with_recall: bool) -> dict:
     """Top-1 accuracy (%) and, for selections, mean foreground recall at the first
     pruned block."""
     correct, recalls = 0, []
@@ -160,17 +183,14 @@ def evaluate(model, dataset: ClutteredDigits, batch: int, device, with_recall: b
     with torch.no_grad(), timer:
         for start in range(0, len(dataset), batch):
             items = [dataset[i] for i in range(start, min(start + batch, len(dataset)))]
-            data = model.data_preprocessor(
-                dict(inputs=[it['inputs'] for it in items],
-                     data_samples=[it['data_samples'] for it in items]))
+            data = preprocessed(model, items)
             preds = model(data['inputs'], data['data_samples'], mode='predict')
-            correct += sum(p['pred_label'] == p['gt_label'] for p in preds)
+            correct += sum(int(p.pred_label) == int(p.gt_label) for p in preds)
             records = model.backbone.pruner.last_records
             if with_recall and records:
                 index, kept = records[0]
                 hw = timer.stage_hw[int(index)]
-                fg = foreground_tokens(torch.stack([it['data_samples'].fg_mask
-                                                    for it in items]), hw)
+                fg = foreground_tokens([footprint(p.img_path) for p in preds], hw)
                 for sample_kept, sample_fg in zip(kept.cpu().numpy(), fg):
                     mask = np.zeros(hw[0] * hw[1], dtype=bool)
                     mask[sample_kept] = True
@@ -179,10 +199,8 @@ def evaluate(model, dataset: ClutteredDigits, batch: int, device, with_recall: b
                 fg_recall=float(np.nanmean(recalls)) if recalls else None)
 
 
-def backbone_gflops(model, dataset: ClutteredDigits, device) -> float:
-    item = dataset[0]
-    data = model.data_preprocessor(dict(inputs=[item['inputs']],
-                                        data_samples=[item['data_samples']]))
+def backbone_gflops(model, dataset, device) -> float:
+    data = preprocessed(model, [dataset[0]])
     return count_flops(model.backbone, data['inputs'])['total'] / 1e9
 
 
@@ -202,10 +220,8 @@ def sweep_model(name: str, args, device) -> dict:
     checkpoint = latest_checkpoint(work_dir)
     if checkpoint is None:
         raise FileNotFoundError(f'{name}: no trained checkpoint in {work_dir}; run '
-                                f'projects/classification/train.py {config_path(name)}')
-    test_cfg = {k: v for k, v in cfg.test_dataloader.dataset.items() if k != 'type'}
-    test_cfg.update(placements=args.test_placements, num_digits=args.test_digits)
-    test_set = ClutteredDigits(**test_cfg)
+                                f'tools/train.py {config_path(name)}')
+    test_set = build_test_set(cfg, args.data_root, args.test_images)
     model = build_classifier(cfg, checkpoint, device)
     set_pruning(model, None)
     base = dict(evaluate(model, test_set, args.batch, device, False),
@@ -383,10 +399,7 @@ def main(argv=None) -> dict:
     with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
         f.write(markdown(results, args))
     plot(results, osp.join(args.out_dir, 'accuracy_vs_gflops.png'))
-    print_table('top-1 at 30% FLOPs reduction', ['backbone', 'unpruned'] + list(METHODS),
-                [[n, r['unpruned']['top1']] + [r['matched']['0.3'][m] if r['matched']['0.3'][m]
-                                                is not None else '-' for m in METHODS]
-                 for n, r in results.items()])
+    print(f'wrote {json_path}, results.md and accuracy_vs_gflops.png to {args.out_dir}')
     return results
 
 

@@ -5,8 +5,10 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from helpers.tool_scripts import load_tool
+from projects.classification import make_digits
 from tpmm.evaluation import KeepScheduleCalibrator, count_flops
 from tpmm.pruning import build_pruner
 from tpmm.registry import MODELS
@@ -80,15 +82,19 @@ def test_unreachable_budget_names_the_maximum_reduction():
 
 
 def test_calibrate_tool_writes_an_overlay_that_meets_the_budget(tmp_path):
+    data_root = str(tmp_path / 'digits')  # the config's stock CustomDataset reads files
+    make_digits.main(['--out-dir', data_root, '--num-digits', '4', '--placements', '1', '1', '1'])
     cfg = Config.fromfile(DIGITS_CONFIG)
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # an mmpretrain ImageClassifier
+        model = MODELS.build(cfg.model)
     checkpoint = tmp_path / 'digits.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
     out = tmp_path / 'calibrated.py'
     result, written = calibrate.main([
         DIGITS_CONFIG, str(checkpoint), '--target-flops-reduction', '0.08',
-        '--num-images', '4', '--batch-size', '4', '--step', '0.5', '--out', str(out)])
+        '--num-images', '4', '--batch-size', '4', '--step', '0.5', '--out', str(out),
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}'])
     assert written == str(out)
     text = out.read_text()
     assert '# budget: -8.0% backbone FLOPs' in text and '4 train images (seed 0)' in text

@@ -1,8 +1,5 @@
 """Checks shared by the spiking-backbone tests."""
-import importlib
 import os.path as osp
-import sys
-from types import ModuleType
 from typing import Callable, Dict
 
 import torch
@@ -11,14 +8,8 @@ from spikingjelly.activation_based import base, functional
 from torch import nn
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: the converters' command lines (their library: ``tpmm.models.converters``)
 CONVERTERS = osp.join(REPO_ROOT, 'tools', 'model_converters')
-if CONVERTERS not in sys.path:
-    sys.path.insert(0, CONVERTERS)
-
-
-def converter(name: str) -> ModuleType:
-    """A module of ``tools/model_converters`` (which is not a package)."""
-    return importlib.import_module(name)
 
 
 def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:

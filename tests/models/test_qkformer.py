@@ -5,11 +5,11 @@ import torch
 from spikingjelly.activation_based.model.qkformer import QKFormer as ZooQKFormer
 
 from helpers.spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
-                                             converter, randomize_)
+                                             randomize_)
 from tpmm.models.backbones.qkformer import QKFormer
+from tpmm.models.converters import qkformer as qkformer2tpmm
+from tpmm.models.converters import state_dict_conversion as conversion
 
-qkformer2tpmm = converter('qkformer2tpmm')
-conversion = converter('state_dict_conversion')
 TINY = dict(embed_dims=64, num_heads=(2, 2, 2), depths=(1, 1, 1))
 #: tpmm (conv, bn) -> official (conv, bn) names per patch embedding
 OFFICIAL_EMBED_NAMES = [

@@ -6,11 +6,11 @@ from spikingjelly.activation_based.model.spike_driven_transformer import \
     SpikeDrivenTransformer as ZooSDT
 
 from helpers.spiking_backbone_checks import (assert_matches_zoo, assert_pretrained_init_loads,
-                                             converter, randomize_)
+                                             randomize_)
 from tpmm.models.backbones.sdt_v1 import SDTV1
+from tpmm.models.converters import sdt_v1 as sdt_v1_2tpmm
+from tpmm.models.converters import state_dict_conversion as conversion
 
-sdt_v1_2tpmm = converter('sdt_v1_2tpmm')
-conversion = converter('state_dict_conversion')
 TINY = dict(embed_dims=64, num_heads=2, depths=2)
 
 

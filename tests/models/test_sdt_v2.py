@@ -9,13 +9,13 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional, neuron
 
-from helpers.spiking_backbone_checks import CONVERTERS, converter, neuron_states, randomize_
+from helpers.spiking_backbone_checks import CONVERTERS, neuron_states, randomize_
 from tpmm.models.backbones.sdt_v2 import SDTV2
+from tpmm.models.converters import sdt_v2 as sdt_v2_2tpmm
+from tpmm.models.converters import state_dict_conversion as conversion
 from tpmm.models.layers import MetaSpikeFormerBlock, RepConv, TokenCells, grid_positions
 from tpmm.registry import MODELS
 
-sdt_v2_2tpmm = converter('sdt_v2_2tpmm')
-conversion = converter('state_dict_conversion')
 # the reference layout has fixed stage depths; small dims keep the test fast
 REF_ARCH = dict(embed_dims=(16, 32, 32, 48), depths=(1, 2, 6, 2), num_heads=2, mlp_ratio=4)
 lif = partial(neuron.LIFNode, tau=2.0, detach_reset=True, step_mode='m')

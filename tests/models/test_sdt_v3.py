@@ -7,13 +7,13 @@ import pytest
 import torch
 from spikingjelly.activation_based import functional
 
-from helpers.spiking_backbone_checks import assert_gradient_reaches, converter, randomize_
+from helpers.spiking_backbone_checks import assert_gradient_reaches, randomize_
 from tpmm.models.backbones.sdt_v3 import SDTV3
+from tpmm.models.converters import sdt_v3 as sdt_v3_2tpmm
+from tpmm.models.converters import state_dict_conversion as conversion
 from tpmm.models.layers import IntegerLIFNode
 from tpmm.registry import MODELS
 
-sdt_v3_2tpmm = converter('sdt_v3_2tpmm')
-conversion = converter('state_dict_conversion')
 REF_ARCH = dict(embed_dims=(16, 32, 32, 48), depths=(1, 2, 6, 2), num_heads=2, mlp_ratio=4)
 
 

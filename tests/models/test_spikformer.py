@@ -9,12 +9,11 @@ import torch
 from spikingjelly.activation_based.model.spikformer import Spikformer as ZooSpikformer
 
 from helpers.spiking_backbone_checks import (CONVERTERS, REPO_ROOT, assert_matches_zoo,
-                                             assert_pretrained_init_loads, converter,
-                                             randomize_)
+                                             assert_pretrained_init_loads, randomize_)
 from tpmm.models.backbones.spikformer import Spikformer
+from tpmm.models.converters import spikformer as spikformer2tpmm
+from tpmm.models.converters import state_dict_conversion as conversion
 
-spikformer2tpmm = converter('spikformer2tpmm')
-conversion = converter('state_dict_conversion')
 TINY = dict(embed_dims=64, num_heads=2, depths=2)
 
 

@@ -1,21 +1,27 @@
-"""projects/classification: the cluttered-digits data, the classifier, train + sweep."""
+"""projects/classification: the cluttered-digits data written in mmpretrain's annotation
+layout, the study's configs on stock mmpretrain components (``ImageClassifier``,
+``CustomDataset``, ``Accuracy``) trained and fine-tuned with ``tools/train.py``, the
+sweep and the efficiency table.
+
+The project's scripts import as ``projects.classification.*`` (``python -m`` from the
+repository root, as ``make test`` runs pytest)."""
 import json
 import os.path as osp
+import runpy
 import sys
 
 import numpy as np
 import pytest
-import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import DATASETS
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PROJECT = osp.join(ROOT, 'projects', 'classification')
-for path in (ROOT, PROJECT):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+from helpers.spiking_backbone_checks import REPO_ROOT
+from projects.classification import efficiency, make_digits, sweep
+from projects.classification.spiking_cls import ClutteredDigits, split_indices
 
-from projects.classification.spiking_cls import (ClutteredDigits,  # noqa: E402
-                                                 SpikingClassifier, split_indices)
-from tpmm.registry import MODELS  # noqa: E402
+PROJECT = osp.join(REPO_ROOT, 'projects', 'classification')
+SDT_V1 = osp.join(PROJECT, 'configs', 'sdt_v1_digits.py')
 
 
 def test_dataset_is_deterministic_with_its_seed_and_has_the_stated_layout():
@@ -24,20 +30,17 @@ def test_dataset_is_deterministic_with_its_seed_and_has_the_stated_layout():
     other = ClutteredDigits('val', canvas_size=48, scale_range=(16, 24), seed=4)
     assert len(a) == len(b) == 270
     for i in (0, 7, len(a) - 1):
-        x, y = a[i], b[i]
-        assert torch.equal(x['inputs'], y['inputs'])
-        assert x['data_samples'].gt_label == y['data_samples'].gt_label
-        assert tuple(x['inputs'].shape) == (3, 48, 48)
-        assert 0.0 <= float(x['inputs'].min()) and float(x['inputs'].max()) <= 1.0
-        mask = x['data_samples'].fg_mask
-        assert mask.shape == (48, 48) and 0 < int(mask.sum()) < 48 * 48 // 4
-    assert not torch.equal(a[0]['inputs'], other[0]['inputs'])
-    labels = {a[i]['data_samples'].gt_label for i in range(len(a))}
-    assert labels == set(range(10))
+        x, y = a.sample(i), b.sample(i)
+        assert np.array_equal(x['image'], y['image']) and x['label'] == y['label']
+        assert x['image'].shape == (48, 48)
+        assert 0.0 <= x['image'].min() and x['image'].max() <= 1.0
+        assert 0 < int(x['mask'].sum()) < 48 * 48 // 4
+    assert not np.array_equal(a.sample(0)['image'], other.sample(0)['image'])
+    assert {a.sample(i)['label'] for i in range(len(a))} == set(range(10))
     twice = ClutteredDigits('val', canvas_size=48, scale_range=(16, 24), seed=3, placements=2)
     assert len(twice) == 540
-    assert twice[0]['data_samples'].gt_label == twice[270]['data_samples'].gt_label
-    assert not torch.equal(twice[0]['inputs'], twice[270]['inputs'])
+    assert twice.sample(0)['label'] == twice.sample(270)['label']
+    assert not np.array_equal(twice.sample(0)['image'], twice.sample(270)['image'])
 
 
 def test_splits_partition_the_digits():
@@ -51,63 +54,77 @@ def test_splits_partition_the_digits():
         ClutteredDigits('train', canvas_size=16)
 
 
-def test_classifier_modes_and_gradients():
-    torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='SpikingClassifier', in_channels=64, num_classes=10,
-        backbone=dict(type='SDTV1', arch='tiny', T=1, out_type='pooled'),
-        data_preprocessor=dict(type='ImgDataPreprocessor', mean=[0.5] * 3, std=[0.5] * 3)))
-    data = ClutteredDigits('train', canvas_size=48, scale_range=(16, 24), num_digits=4)
-    batch = model.data_preprocessor(dict(inputs=[data[i]['inputs'] for i in range(4)],
-                                         data_samples=[data[i]['data_samples'] for i in range(4)]),
-                                    training=True)
-    assert model(batch['inputs']).shape == (4, 10)
-    loss = model(batch['inputs'], batch['data_samples'], mode='loss')['loss']
-    loss.backward()
-    assert torch.isfinite(loss) and model.head.weight.grad.abs().sum() > 0
-    preds = model(batch['inputs'], batch['data_samples'], mode='predict')
-    assert [p['gt_label'] for p in preds] == [data[i]['data_samples'].gt_label for i in range(4)]
-    assert all(0 <= p['pred_label'] < 10 for p in preds)
-    with pytest.raises(ValueError, match='pooled'):
-        MODELS.build(dict(type='SpikingClassifier', in_channels=64, num_classes=10,
-                          backbone=dict(type='SDTV1', arch='tiny', out_type='featmap')))
+@pytest.fixture(scope='module')
+def digits_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('cluttered_digits'))
+    make_digits.main(['--out-dir', root, '--num-digits', '8', '--placements', '2', '1', '1'])
+    return root
+
+
+def test_the_stock_dataset_of_the_configs_reads_the_written_canvases(digits_root):
+    cfg = Config.fromfile(SDT_V1)
+    expected = ClutteredDigits('test', seed=0, num_digits=8)
+    for split, count in (('train', 16), ('val', 8), ('test', 8)):
+        dataset_cfg = cfg[f'{split}_dataloader'].dataset
+        dataset_cfg.data_root = digits_root
+        assert dataset_cfg.type == 'CustomDataset'
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            dataset = DATASETS.build(dataset_cfg)
+        assert len(dataset) == count
+        assert dataset.metainfo['classes'] == tuple(str(i) for i in range(10))
+    for i in (0, 5):  # the test split: the canvases and labels of ClutteredDigits
+        item, sample = dataset[i], expected.sample(i)
+        assert int(item['data_samples'].gt_label) == sample['label']
+        pixels = item['inputs'].numpy()  # [3, H, W], 8 bits, the three channels equal
+        assert np.array_equal(pixels[0], (sample['image'] * 255).round().astype(np.uint8))
+        assert np.array_equal(sweep.footprint(item['data_samples'].img_path), sample['mask'])
+    with pytest.raises(FileNotFoundError, match='make_digits'):
+        sweep.footprint(osp.join(digits_root, 'elsewhere', '000000.png'))
 
 
 @pytest.fixture
 def restore_default_scope():
-    """mmengine's Runner leaves its default scope ('mmengine') as the current one;
-    drop the scopes a test creates so that later tests build in their own scope."""
-    from mmengine.registry import DefaultScope
+    """mmengine's Runner leaves its default scope as the current one; drop the scopes a
+    test creates so that later tests build in their own scope."""
     before = set(DefaultScope._instance_dict)
     yield
     for name in set(DefaultScope._instance_dict) - before:
         DefaultScope._instance_dict.pop(name)
 
 
-def test_train_finetune_and_sweep_write_the_study_outputs(tmp_path, restore_default_scope):
-    import sweep
-    import train
+def train(args, monkeypatch):
+    monkeypatch.setattr(sys, 'argv', ['train.py', *args])
+    runpy.run_path(osp.join(REPO_ROOT, 'tools', 'train.py'), run_name='__main__')
+
+
+@pytest.mark.slow
+def test_train_finetune_and_sweep_write_the_study_outputs(digits_root, tmp_path, monkeypatch,
+                                                          restore_default_scope):
     work_root = str(tmp_path / 'work')
-    config = osp.join(PROJECT, 'configs', 'sdt_v1_digits.py')
-    quick = ['--epochs', '1', '--cfg-options', 'train_dataloader.dataset.num_digits=16',
-             'train_dataloader.dataset.placements=1', 'train_dataloader.batch_size=8',
-             'val_dataloader.dataset.num_digits=8', 'model.backbone.T=1']
+    quick = ['train_dataloader.batch_size=8', 'model.backbone.T=1',
+             f'train_dataloader.dataset.data_root={digits_root}',
+             f'val_dataloader.dataset.data_root={digits_root}']
     work_dir = osp.join(work_root, 'sdt_v1_digits')
-    runner = train.main([config, '--work-dir', work_dir] + quick)
-    assert runner.cfg.model.backbone.pruning is None
+    one_epoch = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                 'param_scheduler.0.end=1', 'param_scheduler.0.T_max=1',
+                 'default_hooks.checkpoint.interval=1']
+    train([SDT_V1, '--work-dir', work_dir, '--cfg-options', *quick, *one_epoch], monkeypatch)
     checkpoint = sweep.latest_checkpoint(work_dir)
     assert checkpoint and checkpoint.endswith('epoch_1.pth')
-    tuned = train.main([config, '--work-dir', sweep.finetune_dir(work_root, 'sdt_v1', 0.5),
-                        '--pruning', 'irtop_k0.5', '--finetune-from', checkpoint] + quick)
-    assert tuned.cfg.model.backbone.pruning['keep_ratio'] == 0.5
-    assert tuned.cfg.load_from == checkpoint
+    tuned_dir = sweep.finetune_dir(work_root, 'sdt_v1', 0.5)
+    train([SDT_V1, '--work-dir', tuned_dir, '--pruning', 'irtop_k0.5', '--cfg-options',
+           *quick, *one_epoch, f'load_from={checkpoint}', 'optim_wrapper.optimizer.lr=1e-3'],
+          monkeypatch)
+    tuned_config = Config.fromfile(osp.join(tuned_dir, 'sdt_v1_digits.py'))
+    assert tuned_config.model.backbone.pruning['keep_ratio'] == 0.5
+    assert tuned_config.load_from == checkpoint
 
     out_dir = tmp_path / 'results'
-    results = sweep.main(['--models', 'sdt_v1', '--work-root', work_root, '--ratios', '0.5',
-                          '--test-placements', '1', '--test-digits', '8',
+    results = sweep.main(['--models', 'sdt_v1', '--work-root', work_root, '--data-root',
+                          digits_root, '--ratios', '0.5', '--test-images', '6',
                           '--out-dir', str(out_dir)])
     r = results['sdt_v1']
-    assert r['test_size'] == 8 and set(r['curves']) == set(sweep.METHODS)
+    assert r['test_size'] == 6 and set(r['curves']) == set(sweep.METHODS)
     for method, curve in r['curves'].items():
         assert [p['keep_ratio'] for p in curve] == [1.0, 0.5]
         assert curve[1]['gflops'] < curve[0]['gflops'], method
@@ -133,7 +150,6 @@ def test_train_finetune_and_sweep_write_the_study_outputs(tmp_path, restore_defa
 
 
 def test_matched_flops_interpolation():
-    import sweep
     curve = [dict(gflops=1.0, top1=90.0), dict(gflops=0.5, top1=70.0),
              dict(gflops=0.75, top1=85.0)]
     assert sweep.interpolate(curve, 0.6) == pytest.approx(76.0)
@@ -141,8 +157,7 @@ def test_matched_flops_interpolation():
     assert sweep.interpolate(curve, 0.4) is None
 
 
-def test_efficiency_writes_rows_checked_against_the_targets(tmp_path, restore_default_scope):
-    import efficiency
+def test_efficiency_writes_rows_checked_against_the_targets(tmp_path):
     efficiency.main(['--models', 'sdt_v1', '--sweep-models', 'sdt_v1', '--shape', '32', '32',
                      '--batch', '1', '--keep', '0.5', '--sweep', '32', '--repeats', '1',
                      '--out-dir', str(tmp_path)])

@@ -1,7 +1,7 @@
 """Convert an E-SpikeFormer (Spike-Driven Transformer V3) checkpoint to the keys of
 ``tpmm.SDTV3``.
 
-    python tools/model_converters/sdt_v3_2tpmm.py SRC DST [--source official]
+    python tools/model_converters/sdt_v3_2tpmm.py SRC DST [--classifier] [--source official]
 
 Source layout: BICLab/Spike-Driven-Transformer-V3
 ``SDT_V3/Classification/Model_Base/models.py``
@@ -12,52 +12,16 @@ Weights wrapped in ``'model'`` / ``'state_dict'`` are unwrapped; the classifier
 ``backbone.`` are dropped. Every missing and every unknown key is named in the error.
 The 83M / 173M ``Model_Large`` models have another layout and are refused.
 
-The output ``{'state_dict': ...}`` loads with
+``--classifier`` writes an mmpretrain ``ImageClassifier`` instead: the backbone
+under ``backbone.`` and the official head as ``head.fc.*`` (a distilled checkpoint's
+``head`` and ``head_kd`` averaged, as its evaluation does), for
+``tools/test.py configs/classification/CONFIG DST``. Without it, the output
+``{'state_dict': ...}`` loads with
 ``init_cfg=dict(type='Pretrained', checkpoint=DST)``; use ``max_spike=4`` (and
 ``last_stage_stride=1`` to reproduce the reference classifier's stride-16 last stage).
 """
-from typing import Dict
-
-import torch
-
-from sdt_v2_2tpmm import (SOURCES, check_source, conv_mlp, convert_layout, downsample,
-                          token_mlp)
-from state_dict_conversion import convert_file, summary
-
-Tensor = torch.Tensor
-
-
-def spiking_sep_conv(plan, dst: str, src: str) -> None:
-    """``SepConv_Spike`` (``pwconv1``, ``dwconv``, ``pwconv2``, each ``Sequential(conv,
-    BN)``) -> ``tpmm SpikingSepConv(spiking_dw=True)``."""
-    for conv, bn in (('pwconv1', 'bn1'), ('dwconv', 'dw_bn'), ('pwconv2', 'bn2')):
-        plan.copy(f'{dst}.{conv}.weight', f'{src}.{conv}.0.weight')
-        plan.batch_norm(f'{dst}.{bn}', f'{src}.{conv}.1')
-
-
-def conv_block(plan, dst: str, src: str) -> None:
-    spiking_sep_conv(plan, f'{dst}.sep_conv', f'{src}.Conv')
-    conv_mlp(plan, dst, src)
-
-
-def transformer_block(plan, dst: str, src: str) -> None:
-    spiking_sep_conv(plan, f'{dst}.sep_conv', f'{src}.conv')
-    for name in ('q', 'k', 'v', 'proj'):
-        plan.copy(f'{dst}.attn.{name}_conv.weight', f'{src}.attn.{name}_conv.0.weight')
-        plan.batch_norm(f'{dst}.attn.{name}_bn', f'{src}.attn.{name}_conv.1')
-    token_mlp(plan, dst, src)
-
-
-BLOCKS = dict(downsample=downsample, conv_block=conv_block,
-              transformer_block=transformer_block)
-
-
-def convert(state_dict: Dict[str, Tensor], source: str = 'official') -> Dict[str, Tensor]:
-    """Reference E-SpikeFormer state dict (possibly wrapped) -> ``tpmm.SDTV3`` state
-    dict. Raises ``CheckpointConversionError`` naming missing and unknown keys."""
-    check_source(source)
-    return convert_layout(state_dict, BLOCKS, 'E-SpikeFormer (SDT-V3)')
-
+from tpmm.models.converters import sdt_v3
+from tpmm.models.converters.state_dict_conversion import convert_file, summary
 
 if __name__ == '__main__':
-    convert_file(convert, summary(__doc__), sources=SOURCES)
+    convert_file(sdt_v3.convert, summary(__doc__), sources=sdt_v3.SOURCES)

@@ -6,7 +6,9 @@ key at fault, instead of deep inside a dataloader worker.
 
 Paths are resolved as mmengine's ``BaseDataset`` does: a relative ``ann_file`` or
 ``data_prefix`` value is joined with ``data_root``; a relative ``data_root`` is relative
-to the working directory. Remote paths (``s3://...``) are not checked.
+to the working directory. mmpretrain's ``data_prefix`` may be one folder (a string), and
+its ``ImageNet(split=...)`` reads ``data_root/<split>``. Remote paths (``s3://...``) are
+not checked.
 """
 import json
 import os
@@ -62,8 +64,13 @@ def _check_dataset(dataset, key, parsed):
     if data_root and not osp.isdir(data_root):
         raise FileNotFoundError(f'{key}.data_root: {data_root} not found '
                                 f'(working directory {os.getcwd()})')
+    data_prefix = dataset.get('data_prefix') or {}
+    if isinstance(data_prefix, str):  # mmpretrain: one folder, the images
+        data_prefix = dict(img_path=data_prefix)
+    if not data_prefix and dataset.get('split'):  # mmpretrain's ImageNet: data_root/<split>
+        data_prefix = dict(img_path=dataset['split'])
     prefixes = {}
-    for name, prefix in (dataset.get('data_prefix') or {}).items():
+    for name, prefix in data_prefix.items():
         if not isinstance(prefix, str) or not prefix or _is_remote(prefix):
             continue
         path = _join(data_root, prefix)

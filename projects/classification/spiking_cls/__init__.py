@@ -1,7 +1,5 @@
-"""Classification on cluttered digits with tpmm's spiking backbones (CPU study)."""
-from .accuracy_metric import Top1Accuracy
-from .cluttered_digits import ClutteredDigits, make_canvas, split_indices
-from .spiking_classifier import SpikingClassifier
+"""Cluttered digits: the data of the classification study (CPU, no download)."""
+from .cluttered_digits import (CLASSES, NUM_CLASSES, SPLITS, ClutteredDigits, make_canvas,
+                               split_indices)
 
-__all__ = ['ClutteredDigits', 'SpikingClassifier', 'Top1Accuracy', 'make_canvas',
-           'split_indices']
+__all__ = ['CLASSES', 'ClutteredDigits', 'NUM_CLASSES', 'SPLITS', 'make_canvas', 'split_indices']

@@ -8,20 +8,18 @@ backbone's tokens, is background, which is what token pruning should find.
 
 Everything is a function of ``seed``: the split of the 1797 digits into train / val /
 test (70 / 15 / 15 %), and each sample's placement, scale and clutter (a generator
-seeded by ``(seed, split, index)``).
+seeded by ``(seed, split, index)``). ``projects/classification/make_digits.py`` writes
+the splits as files that mmpretrain's stock ``CustomDataset`` reads.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
-import torch
-from mmengine.structures import BaseDataElement
-from torch.utils.data import Dataset
-
-from tpmm.registry import DATASETS
 
 SPLITS = ('train', 'val', 'test')
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 NUM_CLASSES = 10
+#: class names (the digit), as the configs' datasets list them
+CLASSES = tuple(str(i) for i in range(NUM_CLASSES))
 
 
 def load_digit_images():
@@ -91,9 +89,8 @@ def make_canvas(digit: np.ndarray, rng: np.random.Generator, canvas_size: int,
     return dict(image=canvas.clip(0, 1), mask=mask)
 
 
-@DATASETS.register_module()
-class ClutteredDigits(Dataset):
-    """Cluttered-digits classification dataset (see the module docstring).
+class ClutteredDigits:
+    """The cluttered-digits samples of one split (see the module docstring).
 
     Args:
         split (str): ``'train'``, ``'val'`` or ``'test'``.
@@ -107,8 +104,7 @@ class ClutteredDigits(Dataset):
         num_digits (int, optional): use only the first ``num_digits`` digits of the
             split (quick runs); ``None`` uses all.
 
-    Each item is ``dict(inputs=[3, S, S] float in [0, 1], data_samples=
-    BaseDataElement(gt_label=int, fg_mask=[S, S] bool))``.
+    ``sample(i)`` gives ``dict(image=[S, S] float in [0, 1], mask=[S, S] bool, label)``.
     """
 
     def __init__(self,
@@ -146,7 +142,6 @@ class ClutteredDigits(Dataset):
         self.num_fragments = num_fragments
         self.noise_std = noise_std
         self.seed = seed
-        self.metainfo = dict(classes=tuple(str(i) for i in range(NUM_CLASSES)))
 
     def __len__(self) -> int:
         return len(self.labels) * self.placements
@@ -162,17 +157,3 @@ class ClutteredDigits(Dataset):
                           self.noise_std)
         out['label'] = int(self.labels[digit])
         return out
-
-    def __getitem__(self, idx: int) -> dict:
-        sample = self.sample(idx)
-        image = torch.from_numpy(sample['image'])[None].expand(3, -1, -1).contiguous()
-        return dict(inputs=image,
-                    data_samples=BaseDataElement(gt_label=sample['label'],
-                                                 fg_mask=torch.from_numpy(sample['mask'])))
-
-
-def collate_labels(data_samples: List[BaseDataElement],
-                   device: Optional[torch.device] = None) -> torch.Tensor:
-    """``[B]`` long tensor of the ``gt_label`` of a batch of data samples."""
-    return torch.tensor([int(s.gt_label) for s in data_samples], dtype=torch.long,
-                        device=device)

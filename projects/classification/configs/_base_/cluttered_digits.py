@@ -1,35 +1,34 @@
-# Cluttered digits (scikit-learn's bundled 8x8 digits on a 64x64 cluttered canvas),
-# seeded splits; needs no download.
-custom_imports = dict(
-    imports=['tpmm', 'projects.classification.spiking_cls'], allow_failed_imports=False)
-# mmengine's own scope; the project's components are named with the 'tpmm.' prefix
-default_scope = 'mmengine'
+# Cluttered digits (scikit-learn's bundled 8x8 digits on a 64x64 cluttered canvas), as
+# files written by `python -m projects.classification.make_digits` (mmpretrain's
+# annotation-file layout: <split>/NNNNNN.png, meta/<split>.txt), read by mmpretrain's
+# stock CustomDataset; mmpretrain scope, tpmm backbones by the 'tpmm.' prefix.
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['tpmm'], allow_failed_imports=False)
 
-dataset_type = 'tpmm.ClutteredDigits'
-canvas_size = 64
-data_seed = 0
-# canvases are in [0, 1]; the model's preprocessor maps them to [-1, 1]
-model = dict(
-    data_preprocessor=dict(type='ImgDataPreprocessor', mean=[0.5] * 3, std=[0.5] * 3))
+dataset_type = 'CustomDataset'
+data_root = 'data/cluttered_digits'
+classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+# 8-bit grey canvases (loaded as 3 equal channels) mapped to [-1, 1]
+data_preprocessor = dict(num_classes=10, mean=[127.5] * 3, std=[127.5] * 3)
+pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type=dataset_type, split='train', canvas_size=canvas_size, placements=2,
-                 seed=data_seed))
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/train.txt',
+                 data_prefix='train', metainfo=dict(classes=classes), pipeline=pipeline))
 val_dataloader = dict(
     batch_size=64,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type=dataset_type, split='val', canvas_size=canvas_size, seed=data_seed))
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/val.txt',
+                 data_prefix='val', metainfo=dict(classes=classes), pipeline=pipeline))
 test_dataloader = dict(
     batch_size=64,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type=dataset_type, split='test', canvas_size=canvas_size, seed=data_seed))
-val_evaluator = dict(type='tpmm.Top1Accuracy')
-test_evaluator = dict(type='tpmm.Top1Accuracy')
+    dataset=dict(type=dataset_type, data_root=data_root, ann_file='meta/test.txt',
+                 data_prefix='test', metainfo=dict(classes=classes), pipeline=pipeline))
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_evaluator = val_evaluator

@@ -1,5 +1,6 @@
-"""Shared by the checkpoint converters: loading, unwrapping, and a conversion plan that
-names every missing and every unknown key before it converts anything."""
+"""Shared by the checkpoint converters: loading, unwrapping, a conversion plan that
+names every missing and every unknown key before it converts anything, the classifier
+head, and the command line of ``tools/model_converters/*2tpmm.py``."""
 import argparse
 import re
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
@@ -8,6 +9,12 @@ import torch
 
 Tensor = torch.Tensor
 BN_FIELDS = ('weight', 'bias', 'running_mean', 'running_var')
+#: The official classifiers' head is one ``nn.Linear`` on the pooled features: SDT-V1 /
+#: V2 / V3 apply it per timestep and average the logits over T, Spikformer / QKFormer
+#: apply it to the T-average; a linear layer is affine, so both equal the linear layer on
+#: the T-average that tpmm's ``out_type='pooled'`` gives. mmpretrain's
+#: ``LinearClsHead`` names it ``fc``.
+HEAD_KEYS = {'head.weight': 'head.fc.weight', 'head.bias': 'head.fc.bias'}
 
 
 class CheckpointConversionError(ValueError):
@@ -164,22 +171,58 @@ def summary(doc: str) -> str:
     return ' '.join(doc.strip().split('\n\n')[0].split())
 
 
+def classifier_state_dict(convert: Callable[[Dict[str, Tensor], str], Dict[str, Tensor]],
+                          state_dict: Dict[str, Tensor],
+                          source: str = 'official') -> Dict[str, Tensor]:
+    """An official classifier checkpoint -> the keys of an mmpretrain ``ImageClassifier``
+    with a ``LinearClsHead``: ``convert`` (a converter's backbone conversion) under
+    ``backbone.``, the official ``head.weight`` / ``head.bias`` as ``head.fc.*``.
+
+    A distilled SDT-V2 / V3 checkpoint also has ``head_kd.*``; the official evaluation
+    averages the two heads' logits, which is the linear layer with the averaged weight and
+    bias, so that is what is written.
+
+    Raises:
+        CheckpointConversionError: the checkpoint has no ``head.weight`` / ``head.bias``
+            (a backbone of a detector, say), or the backbone keys do not match.
+    """
+    state_dict = unwrap_state_dict(state_dict)
+    missing = sorted(k for k in HEAD_KEYS if k not in state_dict)
+    if missing:
+        raise CheckpointConversionError(
+            f'no classification head in the checkpoint: {", ".join(missing)} missing; '
+            'convert a checkpoint without head to backbone keys (no --classifier)')
+    out = {f'backbone.{k}': v for k, v in convert(state_dict, source).items()}
+    for key, target in HEAD_KEYS.items():
+        distilled = key.replace('head.', 'head_kd.', 1)
+        value = state_dict[key]
+        out[target] = (value + state_dict[distilled]) / 2 if distilled in state_dict else value
+    return out
+
+
 def convert_file(convert: Callable[[Dict[str, Tensor], str], Dict[str, Tensor]],
                  description: str, argv: Optional[List[str]] = None,
                  notes: Optional[Dict[str, str]] = None,
                  sources: Sequence[str] = ('zoo', 'official')) -> None:
-    """Command line of a converter: ``SRC DST [--source SOURCE]`` (``sources``, the
-    key layouts ``convert`` reads; default ``official``); writes
-    ``{'state_dict': converted}`` to ``DST`` (loadable with
-    ``init_cfg=dict(type='Pretrained', checkpoint=DST)``)."""
+    """Command line of a converter: ``SRC DST [--source SOURCE] [--classifier]``
+    (``sources``, the key layouts ``convert`` reads; default ``official``); writes
+    ``{'state_dict': converted}`` to ``DST``: the backbone's keys (loadable with
+    ``init_cfg=dict(type='Pretrained', checkpoint=DST)``), or with ``--classifier`` the
+    whole mmpretrain ``ImageClassifier`` (:func:`classifier_state_dict`), for
+    ``tools/test.py configs/classification/CONFIG DST``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='source checkpoint')
     parser.add_argument('dst', help='output checkpoint (tpmm keys)')
     parser.add_argument('--source', choices=sources, default='official',
                         help='key layout of SRC: the official repository (default)' +
                         (' or the spikingjelly 2.0 model zoo' if 'zoo' in sources else ''))
+    parser.add_argument('--classifier', action='store_true',
+                        help='write an mmpretrain ImageClassifier checkpoint (backbone.* and '
+                        'the classification head as head.fc.*) for configs/classification/')
     args = parser.parse_args(argv)
-    converted = convert(load_state_dict(args.src), args.source)
+    state_dict = load_state_dict(args.src)
+    converted = (classifier_state_dict(convert, state_dict, args.source) if args.classifier
+                 else convert(state_dict, args.source))
     torch.save({'state_dict': converted}, args.dst)
     print(f'wrote {len(converted)} tensors to {args.dst}')
     if notes and args.source in notes:
