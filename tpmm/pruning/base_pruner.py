@@ -39,6 +39,8 @@ class BaseTokenPruner(nn.Module):
 
     Attributes:
         last_records (list[PruningRecord]): the pruned blocks of the last forward.
+        last_grids (dict[int, tuple[int, int]]): ``{block index: (H, W)}``, the token
+            grid of every block the last forward ran, pruned or not.
     """
 
     def __init__(self, num_blocks: int = 0, prune_in_train: bool = True):
@@ -46,6 +48,7 @@ class BaseTokenPruner(nn.Module):
         self.num_blocks = int(num_blocks)
         self.prune_in_train = prune_in_train
         self.last_records = []
+        self.last_grids = {}
 
     @property
     def active(self) -> bool:
@@ -55,6 +58,7 @@ class BaseTokenPruner(nn.Module):
     def start_forward(self) -> None:
         """Start of a backbone forward: forget the records of the previous one."""
         self.last_records = []
+        self.last_grids = {}
 
     def begin(self, x: torch.Tensor, hw: Sequence[int]) -> PruningContext:
         """Start a stage. ``x``: ``[T, B, C, N]`` with ``N = H * W``."""
@@ -69,6 +73,7 @@ class BaseTokenPruner(nn.Module):
         if not isinstance(block, PrunableBlock):
             raise TypeError(f'{type(self).__name__}.run needs a PrunableBlock (see '
                             f'tpmm.pruning.PrunableBlock), got {type(block).__name__}')
+        self.last_grids[int(index)] = ctx.hw
         if not self.active:
             return self.run_full(block, x, ctx.hw)
         return self.prune(index, block, x, ctx)
