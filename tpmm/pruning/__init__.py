@@ -1,6 +1,7 @@
 """Token pruning for spiking transformers: the backbone seam, scorers and pruners."""
 from .base_pruner import BaseTokenPruner
 from .builder import build_pruner
+from .early_stop_pruner import EarlyStopTokenPruner
 from .evit_pruner import EViTPruner
 from .irtop import IRToP
 from .no_prune import NoPrune
@@ -20,7 +21,7 @@ __all__ = [
     'PrunableBlock', 'BaseTokenPruner', 'PruningContext', 'PruningRecord',
     'run_prunable_stage', 'NoPrune', 'build_pruner', 'gather_tokens', 'scatter_tokens',
     'keep_count', 'block_keep_ratio', 'top_k_indices', 'ScheduledTokenPruner',
-    'ShrinkingTokenPruner', 'IRToP', 'EViTPruner', 'ToMePruner', 'merge_tokens',
+    'EarlyStopTokenPruner', 'ShrinkingTokenPruner', 'IRToP', 'EViTPruner', 'ToMePruner', 'merge_tokens',
     'REFERENCE_SCHEDULES', 'resolve_keep_schedule', 'BaseTokenScorer', 'build_scorer',
     'TemporalTokenScorer', 'SpatialTokenScorer', 'CombinedTokenScorer',
     'RandomTokenScorer', 'FiringRateTokenScorer', 'AttentionTokenScorer'

@@ -4,15 +4,15 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 
 from tpmm.registry import MODELS
+from .early_stop_pruner import EarlyStopTokenPruner
 from .prunable_block import PrunableBlock
 from .pruning_context import PruningContext
-from .scheduled_pruner import ScheduledTokenPruner
 from .scorers import build_scorer
-from .token_ops import gather_tokens, scatter_tokens, top_k_indices
+from .token_ops import top_k_indices
 
 
 @MODELS.register_module()
-class IRToP(ScheduledTokenPruner):
+class IRToP(EarlyStopTokenPruner):
     """Early-stop token pruning with reassembly (TP-Spikformer).
 
     At every pruned block the scorer rates all tokens (of the block input, or of the
@@ -44,7 +44,8 @@ class IRToP(ScheduledTokenPruner):
 
     Args:
         keep_ratio, keep_schedule, schedule_unit, start_block: see
-            :class:`ScheduledTokenPruner`.
+            :class:`ScheduledTokenPruner`; the early stop and reassembly are
+            :class:`EarlyStopTokenPruner`'s.
         scorer (dict): token scorer config; the released IRToP criterion by default.
         score_on (str, optional): the tensor the scorer rates. ``'input'``: the block
             input, before ``mix`` (the released code: SDT-V3 selects tokens before
@@ -86,23 +87,14 @@ class IRToP(ScheduledTokenPruner):
         self.score_on = score_on
         self.sticky = bool(sticky)
 
-    def prune(self, index: int, block: PrunableBlock, x: torch.Tensor,
-              ctx: PruningContext) -> torch.Tensor:
-        """``x``: ``[T, B, C, N]`` -> ``[T, B, C, N]``."""
-        k = self.keep_k(index, ctx)
-        if k is None:
-            return self.run_full(block, x, ctx.hw)
-        mixed, side = block.mix(x, ctx.hw)
-        kept = self.select(block, x, mixed, k, ctx)
-        return self.run_selected(index, block, mixed, side, kept, ctx)
-
     def keep_k(self, index: int, ctx: PruningContext) -> Optional[int]:
-        """Tokens block ``index`` runs on; ``None``: all of them (not pruned)."""
-        target = self.keep_target(index, ctx.hw)
+        """Tokens block ``index`` runs on (at most the still-active ones of a sticky
+        stage); ``None``: all of them (not pruned)."""
         active = ctx.extra.get('active') if self.sticky else None
-        if target is None and active is None:
-            return None
-        num_active = ctx.num_tokens if active is None else ctx.extra['active_count']
+        if active is None:
+            return super().keep_k(index, ctx)
+        target = self.keep_target(index, ctx.hw)
+        num_active = ctx.extra['active_count']
         k = num_active if target is None else min(target, num_active)
         return None if k == ctx.num_tokens else k
 
@@ -119,17 +111,13 @@ class IRToP(ScheduledTokenPruner):
     def run_selected(self, index: int, block: PrunableBlock, x: torch.Tensor,
                      side: Dict[str, torch.Tensor], kept: torch.Tensor,
                      ctx: PruningContext) -> torch.Tensor:
-        """``tokenwise`` on the ``kept`` (``[B, K]``) tokens of the mixed grid ``x``
-        (``[T, B, C, N]``, with its ``side`` tensors), the others unchanged; records
-        the selection."""
-        out = self.run_tokenwise(block, gather_tokens(x, kept),
-                                 {name: gather_tokens(v, kept) for name, v in side.items()})
-        ctx.record(index, kept)
+        """See :meth:`EarlyStopTokenPruner.run_selected`; a sticky stage also remembers
+        the ``kept`` tokens as its active ones."""
         if self.sticky:
             ctx.extra['active'] = torch.zeros_like(x[0, :, 0], dtype=torch.bool).scatter(
                 1, kept, True)
             ctx.extra['active_count'] = kept.shape[1]
-        return scatter_tokens(x, kept, out)
+        return super().run_selected(index, block, x, side, kept, ctx)
 
     def score(self, x: torch.Tensor, ctx: PruningContext, block: PrunableBlock) -> torch.Tensor:
         """Scores ``[B, N]`` of the tokens ``x`` (``[T, B, C, N]``); stopped tokens of a
