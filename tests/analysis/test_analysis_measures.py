@@ -48,7 +48,7 @@ def test_count_flops_follow_the_tokens_each_block_runs():
     # every token-wise layer (1x1 conv / linear) of a pruned block runs on K of N
     # tokens, so its FLOPs scale by exactly K/N; layers that mix neighbours run on the
     # full grid (ratio 1); token-token products scale by (K/N)^2.
-    for index, kept in records:
+    for index, _, kept in records:
         prefix, num_tokens = blocks[int(index)]
         ratio_expected = kept.shape[-1] / num_tokens
         assert ratio_expected == pytest.approx(0.5, abs=0.5 / num_tokens)

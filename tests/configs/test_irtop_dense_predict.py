@@ -87,7 +87,7 @@ def test_irtop_eval_predict_sees_unpruned_shapes(path):
 
     # the pruner ran at every prunable block, on half the tokens
     records = model.backbone.pruner.last_records
-    assert sorted(i for i, _ in records) == list(range(model.backbone.num_prunable_blocks))
+    assert sorted(r.block_index for r in records) == list(range(model.backbone.num_prunable_blocks))
     assert features, 'the backbone did not run'
     batch, _, height, width = data['inputs'].shape
     expected = [torch.Size((batch, c, height // (4 * 2**i), width // (4 * 2**i)))

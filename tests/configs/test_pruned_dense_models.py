@@ -127,6 +127,6 @@ def test_cfg_options_retune_a_composed_overlay():
         assert cfg.model.backbone.pruning.keep_ratio == ratio
         model = build_model(cfg)
         neck_inputs(cfg, model, SIZE)
-        kept[ratio] = [k.shape[-1] for _, k in model.backbone.pruner.last_records]
+        kept[ratio] = [r.kept_index.shape[-1] for r in model.backbone.pruner.last_records]
     assert len(kept[0.5]) == len(kept[0.7]) > 0
     assert all(a < b for a, b in zip(kept[0.5], kept[0.7]))

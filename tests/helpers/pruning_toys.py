@@ -5,10 +5,10 @@ import torch
 from spikingjelly.activation_based import functional, neuron
 from torch import nn
 
-from tpmm.pruning import BaseTokenPruner, build_pruner
+from tpmm.pruning import BaseTokenPruner, PrunableBlock, PruningRecord, build_pruner
 
 
-class ToyBlock(nn.Module):
+class ToyBlock(PrunableBlock):
     """``tokenwise``: ``x + LIF(W x + mean_tokens(W x))`` (a global token interaction);
     ``interact=False`` drops the mean, so every token is processed on its own."""
 
@@ -53,7 +53,7 @@ class ToyAttentionBlock(ToyBlock):
         return (feat * feat.mean(dim=-1, keepdim=True)).sum(dim=1).softmax(dim=-1)
 
 
-class IdentityBlock(nn.Module):
+class IdentityBlock(PrunableBlock):
     """``tokenwise`` returns its input: shows what a pruner itself does to tokens."""
 
     def __init__(self, channels: int = 0):
@@ -82,7 +82,7 @@ class ToyBackbone(nn.Module):
 
     def forward(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
         functional.reset_net(self)
-        self.pruner.reset_records()
+        self.pruner.start_forward()
         index = 0
         for depth in self.stages:
             ctx = self.pruner.begin(x, hw)
@@ -95,7 +95,7 @@ class ToyBackbone(nn.Module):
     def forward_unpruned(self, x: torch.Tensor, hw: Tuple[int, int]) -> torch.Tensor:
         functional.reset_net(self)
         for block in self.blocks:
-            x = BaseTokenPruner.run_block_full(block, x, hw)
+            x = block.forward_tokens(x, hw)
         return x
 
 
@@ -113,6 +113,6 @@ def spikes(t: int, b: int, c: int, n: int, rate: float = 0.4, seed: int = 0) -> 
     return (torch.rand(t, b, c, n, generator=gen) < rate).float()
 
 
-def records_by_block(records: List[Tuple[int, torch.Tensor]]) -> Dict[int, torch.Tensor]:
+def records_by_block(records: List[PruningRecord]) -> Dict[int, torch.Tensor]:
     """``{block_index: kept_index [B, K]}``."""
-    return {index: kept for index, kept in records}
+    return {r.block_index: r.kept_index for r in records}

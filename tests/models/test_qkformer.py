@@ -124,9 +124,9 @@ def test_pruning_runs_one_pruning_stage_per_stage():
     with torch.no_grad():
         levels = model(images(2))
     records = model.pruner.last_records
-    assert [index for index, _ in records] == [0, 1, 2]
+    assert [r.block_index for r in records] == [0, 1, 2]
     # each stage prunes half of its own grid (stride 4 / 8 / 16)
-    assert [kept.shape[1] for _, kept in records] == [
+    assert [r.kept_index.shape[1] for r in records] == [
         round(0.5 * level.shape[-2] * level.shape[-1]) for level in levels]
 
 

@@ -54,7 +54,7 @@ def test_evit_fused_token_is_the_score_weighted_mean_of_dropped_tokens():
                         scorer=dict(type='FiringRateTokenScorer'))
     outs, _, ctx = run_stage(pruner, [IdentityBlock(), IdentityBlock()], x, (3, 3))
     rate = x.mean(dim=(0, 2))[0]
-    for (_, kept), y in zip(ctx.records, outs):
+    for (_, _, kept), y in zip(ctx.records, outs):
         kept = kept[0].tolist()
         dropped = [n for n in range(9) if n not in kept]
         weight = rate[dropped] + 1e-12
@@ -71,10 +71,10 @@ def test_evit_default_scorer_follows_the_block():
     attention_block = ToyAttentionBlock(4)
     _, _, ctx = run_stage(pruner, [attention_block], x, (4, 4))
     expected = attention_block.attention_received(x).topk(4).indices.sort().values
-    assert torch.equal(ctx.records[0][1], expected)
+    assert torch.equal(ctx.records[0].kept_index, expected)
     _, _, ctx = run_stage(pruner, [ToyBlock(4)], x, (4, 4))
     rate = x.mean(dim=(0, 2))
-    assert rate.gather(1, ctx.records[0][1]).min() >= rate.median()
+    assert rate.gather(1, ctx.records[0].kept_index).min() >= rate.median()
 
 
 def test_evit_mix_runs_on_the_restored_grid():
@@ -90,8 +90,8 @@ def test_evit_mix_runs_on_the_restored_grid():
                               score_on='mixed'), 2)
     (_, y1), evit_out, ctx = run_stage(evit, blocks, x, (4, 4))
     _, irtop_out, irtop_ctx = run_stage(irtop, blocks, x, (4, 4))
-    kept = ctx.records[0][1]
-    assert torch.equal(kept, irtop_ctx.records[0][1])
+    kept = ctx.records[0].kept_index
+    assert torch.equal(kept, irtop_ctx.records[0].kept_index)
     selected = torch.zeros(2, 16, dtype=torch.bool).scatter(1, kept, True)
     assert torch.allclose(evit_out.permute(1, 3, 0, 2)[selected],
                           irtop_out.permute(1, 3, 0, 2)[selected])
@@ -107,7 +107,7 @@ def test_tome_merges_the_most_similar_pair():
     pruner = ToMePruner(keep_ratio=5 / 6, num_blocks=1)
     (y0, ), out, ctx = run_stage(pruner, [IdentityBlock()], x, (2, 3))
     assert y0.shape[-1] == 5
-    source = ctx.extra['tome']['source']
+    source = ctx.extra['shrink']['source']
     assert source[0, 2] == source[0, 3] and source[1, 4] == source[1, 5]
     assert len(set(source[0].tolist())) == 5 and len(set(source[1].tolist())) == 5
     assert torch.equal(out, x)  # identical tokens merged: nothing lost
@@ -124,7 +124,7 @@ def test_tome_unmerge_gives_every_source_its_group_mean(t, b, h, w, ratio, seed)
     pruner = ToMePruner(keep_schedule=[(1 + ratio) / 2, ratio], num_blocks=2)
     _, out, ctx = run_stage(pruner, [IdentityBlock(), IdentityBlock()], x, (h, w))
     assert out.shape == x.shape
-    state = ctx.extra.get('tome')
+    state = ctx.extra.get('shrink')
     if state is None:  # nothing to merge on this grid
         assert torch.equal(out, x)
         return
@@ -151,7 +151,7 @@ def test_tome_with_mix_and_records():
     x = spikes(2, 2, 4, 16)
     out = model(x, (4, 4))
     assert out.shape == x.shape
-    (index, representative), = model.pruner.last_records
+    (index, _, representative), = model.pruner.last_records
     assert index == 0 and representative.shape == (2, 8)
     # every representative is a distinct grid position
     assert all(len(set(r.tolist())) == 8 for r in representative)

@@ -96,7 +96,7 @@ def test_samples_keep_their_own_tokens(t, hot):
                      pruning=dict(type='IRToP', keep_ratio=1 / 16,
                                   scorer=dict(type='FiringRateTokenScorer')))
     model(x, (4, 4))
-    (index, kept), = model.pruner.last_records
+    (index, _, kept), = model.pruner.last_records
     assert kept.tolist() == [[token] for token in hot]
 
 
@@ -104,7 +104,7 @@ def test_unselected_tokens_keep_their_post_mix_value():
     model = make_toy(ToyMixBlock, num_blocks=1, pruning=dict(type='IRToP', keep_ratio=0.5))
     x = spikes(2, 2, 4, 16)
     out = model(x, (4, 4))
-    (_, kept), = model.pruner.last_records
+    (_, _, kept), = model.pruner.last_records
     mixed, _ = model.blocks[0].mix(x, (4, 4))
     dropped = torch.ones(2, 16, dtype=torch.bool).scatter(1, kept, False)
     assert torch.equal(out.permute(1, 3, 0, 2)[dropped], mixed.permute(1, 3, 0, 2)[dropped])
@@ -116,7 +116,7 @@ def test_selected_tokens_see_their_side_tensors():
                      pruning=dict(type='IRToP', keep_ratio=0.4))
     x = spikes(2, 2, 4, 20)
     out = model(x, (4, 5))
-    (_, kept), = model.pruner.last_records
+    (_, _, kept), = model.pruner.last_records
     full = model.forward_unpruned(x, (4, 5))
     selected = torch.zeros(2, 20, dtype=torch.bool).scatter(1, kept, True)
     assert torch.equal(out.permute(1, 3, 0, 2)[selected], full.permute(1, 3, 0, 2)[selected])
@@ -170,7 +170,7 @@ def test_score_on_input_scores_the_block_input_not_the_mixed_tensor():
             type='IRToP', keep_ratio=0.25, score_on=score_on,
             scorer=dict(type='FiringRateTokenScorer')))
         model(x, (4, 4))
-        (_, kept), = model.pruner.last_records
+        (_, _, kept), = model.pruner.last_records
         scored = x if score_on == 'input' else model.blocks[0].mix(x, (4, 4))[0]
         rate = scored.mean(dim=(0, 2))  # [B, N]; ties: the lower token index first
         top = rate.argsort(dim=1, descending=True, stable=True)[:, :4]
@@ -194,7 +194,7 @@ def test_gradients_flow_through_selected_tokens():
     model.train()
     x = spikes(2, 2, 4, 16).requires_grad_()
     model(x, (4, 4)).sum().backward()
-    (_, kept), = model.pruner.last_records
+    (_, _, kept), = model.pruner.last_records
     selected = torch.zeros(2, 16, dtype=torch.bool).scatter(1, kept, True)
     grad = x.grad.permute(1, 3, 0, 2)
     assert torch.equal(grad[~selected], torch.ones_like(grad[~selected]))  # identity

@@ -44,7 +44,7 @@ def run_preset(backbone_cfg: dict, overlay: str, batch: int = 2, **pruning_optio
     inputs = record_block_inputs(backbone)
     with torch.no_grad():
         backbone(torch.randn(batch, 3, 224, 224))
-    records = dict(backbone.pruner.last_records)
+    records = {r.block_index: r.kept_index for r in backbone.pruner.last_records}
     return inputs, records
 
 
@@ -130,5 +130,5 @@ def test_released_and_paper_text_criteria_disagree_on_a_hand_made_grid(mode, kee
     pruning['keep_ratio'] = keep / 3 + 1e-9  # int(r * 3) == keep
     model = make_toy(IdentityBlock, num_blocks=1, channels=2, pruning=pruning)
     model(hand_made_tokens(), (1, 3))
-    (_, kept), = model.pruner.last_records
+    (_, _, kept), = model.pruner.last_records
     assert kept.tolist() == [expected]

@@ -38,7 +38,7 @@ def test_irtop_keeps_the_released_top_k_at_every_block(name):
     backbone, inputs, records = run(name, dict(type='IRToP', keep_ratio=0.5))
     assert len(records) == backbone.pruner.num_blocks == len(inputs)
     distinct = []
-    for index, kept in records:
+    for index, _, kept in records:
         tokens, hw = inputs[index]
         k = int(0.5 * tokens.shape[-1])
         score = released_score(tokens, hw)
@@ -58,7 +58,7 @@ def test_sticky_irtop_chooses_among_the_still_active_tokens(name):
     schedule = [(0.8, 0.5, 0.3)[i % 3] for i in range(num_prunable_blocks(name))]
     _, inputs, records = run(name, dict(type='IRToP', keep_schedule=schedule, sticky=True))
     previous, hw_previous = None, None
-    for index, kept in records:
+    for index, _, kept in records:
         tokens, hw = inputs[index]
         score = released_score(tokens, hw)
         k = int(schedule[index] * tokens.shape[-1])
@@ -77,7 +77,7 @@ def test_irtop_scored_after_mix_uses_the_mixed_tokens(name):
     _, mixed, records = run(name, dict(type='IRToP', keep_ratio=0.5, score_on='mixed'),
                             mixed=True)
     _, inputs, input_records = run(name, dict(type='IRToP', keep_ratio=0.5))
-    for (index, kept), (_, kept_on_input) in zip(records, input_records):
+    for (index, _, kept), (_, _, kept_on_input) in zip(records, input_records):
         tokens, hw = mixed[index]
         assert not torch.equal(tokens, inputs[index][0])  # mix changed the tokens
         score = released_score(tokens, hw)
@@ -90,7 +90,7 @@ def test_random_baseline_keeps_the_top_of_its_own_seeded_draws(name):
     _, inputs, records = run(name, dict(type='IRToP', keep_ratio=0.5,
                                         scorer=dict(type='RandomTokenScorer', seed=7)))
     generator = torch.Generator().manual_seed(7)  # one draw [B, N] per pruned block
-    for index, kept in records:
+    for index, _, kept in records:
         tokens, _ = inputs[index]
         draw = torch.rand(tokens.shape[1], tokens.shape[-1], generator=generator)
         expected = torch.topk(draw, int(0.5 * tokens.shape[-1]), dim=1).indices
@@ -104,7 +104,7 @@ def test_evit_keeps_the_highest_firing_tokens_among_those_left(name):
     _, inputs, records = run(name, dict(type='EViTPruner', keep_ratio=0.7,
                                         scorer=dict(type='FiringRateTokenScorer')))
     positions, hw_previous = None, None
-    for index, kept_positions in records:
+    for index, _, kept_positions in records:
         tokens, hw = inputs[index]
         n = hw[0] * hw[1]
         if hw != hw_previous:  # a new stage starts from the full grid

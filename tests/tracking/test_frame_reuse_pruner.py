@@ -8,14 +8,14 @@ from spikingjelly.activation_based import functional, neuron
 from torch import nn
 
 import tpmm.tracking  # noqa: F401  (registers FrameReusePruner / FrameReuseHook)
-from tpmm.pruning import build_pruner
+from tpmm.pruning import PrunableBlock, build_pruner
 from tpmm.tracking import FrameReuseHook, FrameReusePruner, batch_frame_id
 
 HW = (4, 4)
 IRTOP = dict(type='IRToP', keep_ratio=0.5)
 
 
-class ToyBlock(nn.Module):
+class ToyBlock(PrunableBlock):
     """``mix``: 3x3 depthwise conv on the grid; ``tokenwise``: ``x + LIF(W x + shift)``,
     each token on its own (so selected tokens equal the unpruned block's output)."""
 
@@ -47,7 +47,7 @@ class ToyBackbone(nn.Module):
 
     def forward(self, x):
         functional.reset_net(self)
-        self.pruner.reset_records()
+        self.pruner.start_forward()
         index = 0
         for depth in self.stages:
             ctx = self.pruner.begin(x, HW)
@@ -72,7 +72,7 @@ def reuse_pair(refresh_interval=None, inner=IRTOP):
 
 
 def records(model):
-    return [(index, kept.tolist()) for index, kept in model.pruner.last_records]
+    return [(index, kept.tolist()) for index, _, kept in model.pruner.last_records]
 
 
 def count_scoring(pruner, monkeypatch):
@@ -114,7 +114,7 @@ def test_next_frames_reuse_the_key_frame_selection_without_scoring(monkeypatch):
     single = ToyBackbone(dict(type='FrameReusePruner', pruner=IRTOP), stages=(1, ))
     single.pruner.start_frame(0)
     single(frame(1))
-    (_, kept), = single.pruner.last_records
+    (_, _, kept), = single.pruner.last_records
     single.pruner.start_frame(1)
     x = frame(2)
     out = single(x)

@@ -129,13 +129,13 @@ def test_runner_reuses_tokens_within_each_video(mot_data, random_checkpoint, tmp
     cfg.load_from = random_checkpoint
     cfg.work_dir = str(tmp_path)
     modes = []
-    reset_records = FrameReusePruner.reset_records
+    start_forward = FrameReusePruner.start_forward
 
     def record_mode(self):
-        reset_records(self)
+        start_forward(self)
         modes.append(self.last_mode)
 
-    monkeypatch.setattr(FrameReusePruner, 'reset_records', record_mode)
+    monkeypatch.setattr(FrameReusePruner, 'start_forward', record_mode)
     metrics = Runner.from_cfg(cfg).test()
     assert 'motchallenge-metric/HOTA' in metrics
     # half-val: frames 6..10 of each 10-frame video, frame_id 0..3, one frame per iteration

@@ -42,12 +42,11 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 from PIL import Image, ImageDraw
-from spikingjelly.activation_based import functional
 
 from tpmm.analysis import (UNPRUNED, backbone_config, build_variant_backbones, check_shape,
                            image_tensor, load_config, load_image, print_table)
-from tpmm.evaluation import (PruningOverheadTimer, patch_information_maps,
-                             relative_feature_error, selection_information)
+from tpmm.evaluation import (patch_information_maps, relative_feature_error,
+                             selection_information)
 
 DEFAULT_SCORERS = ('CombinedTokenScorer', 'TemporalTokenScorer', 'SpatialTokenScorer',
                    'AttentionTokenScorer', 'FiringRateTokenScorer', 'RandomTokenScorer')
@@ -105,15 +104,10 @@ def scorer_variants(scorers: Sequence[str], keep_ratio: float) -> Dict[str, dict
     return variants
 
 
-def forward_levels(backbone, inputs: torch.Tensor) -> Tuple[List[torch.Tensor], Dict]:
-    """Every feature level ``[B, C_i, H_i, W_i]`` (mean over T) of one forward, and
-    the token grid of each pruned block (from the pruner's ``run`` calls)."""
-    timer = PruningOverheadTimer(backbone.pruner)
-    with torch.no_grad(), timer:
-        functional.reset_net(backbone)
-        backbone.pruner.reset_records()
-        levels = backbone.forward_stages(backbone.to_sequence(inputs))
-    return [level.mean(0) for level in levels], timer.stage_hw
+def forward_levels(backbone, inputs: torch.Tensor) -> List[torch.Tensor]:
+    """Every feature level ``[B, C_i, H_i, W_i]`` (mean over T) of one forward."""
+    with torch.no_grad():
+        return [level.mean(0) for level in backbone.forward_levels(inputs)]
 
 
 def resized_panel(image: np.ndarray, size: int) -> np.ndarray:
@@ -167,15 +161,14 @@ def analyse_image(backbones, source: str, shape, args) -> Tuple[dict, list]:
     image = load_image(source, shape)
     inputs = image_tensor([image]).to(args.device)
     maps = patch_information_maps(image)
-    full_levels, _ = forward_levels(backbones[UNPRUNED], inputs)
+    full_levels = forward_levels(backbones[UNPRUNED], inputs)
     result, figure_rows = OrderedDict(), []
     for name, backbone in backbones.items():
         if name == UNPRUNED:
             continue
-        levels, stage_hw = forward_levels(backbone, inputs)
+        levels = forward_levels(backbone, inputs)
         points, panels = [], [('input', resized_panel(image, args.panel_size))]
-        for index, kept_index in backbone.pruner.last_records:
-            hw = stage_hw[int(index)]
+        for index, hw, kept_index in backbone.pruner.last_records:
             kept = kept_index[0].cpu().numpy()
             point = dict(block=int(index), kept=int(kept.size), tokens=hw[0] * hw[1])
             point.update(selection_information(image, kept, hw, maps))

@@ -1,7 +1,7 @@
 """Time the work a token pruner adds to a backbone forward.
 
 The pruner drives every prunable block through ``pruner.run(index, block, x, ctx)``
-between ``pruner.begin`` and ``pruner.end`` (see :mod:`tpmm.pruning.base_pruner`).
+between ``pruner.begin`` and ``pruner.end`` (see :mod:`tpmm.pruning.stage_runner`).
 Everything spent inside those three calls that is not spent inside the block's own
 ``mix`` / ``tokenwise`` is the pruner's overhead: scoring, top-k, gather, scatter /
 restore, merging. :class:`PruningOverheadTimer` measures exactly that by wrapping
@@ -33,7 +33,8 @@ class PruningOverheadTimer:
         pruner_time: inside ``begin`` / ``run`` / ``end``.
         block_time: inside the blocks' ``mix`` / ``tokenwise`` called by the pruner.
         scoring_time: inside ``pruner.scorer`` (0 when the pruner has no scorer).
-        stage_hw: ``{block_index: (H, W)}`` token grid of each block's stage.
+        stage_hw: ``{block_index: (H, W)}`` token grid of each block's stage in the
+            last forward (the pruner's ``last_grids``).
         blocks: ``{block_index: block}``, the modules the pruner ran.
     """
 
@@ -43,7 +44,6 @@ class PruningOverheadTimer:
         self.pruner_time = 0.0
         self.block_time = 0.0
         self.scoring_time = 0.0
-        self.stage_hw: Dict[int, Tuple[int, int]] = {}
         self.blocks: Dict[int, nn.Module] = {}
         self._handles: List = []
         self._score_start: List[float] = []
@@ -52,6 +52,10 @@ class PruningOverheadTimer:
         if self.device is not None and self.device.type == 'cuda':
             torch.cuda.synchronize(self.device)
         return time.perf_counter()
+
+    @property
+    def stage_hw(self) -> Dict[int, Tuple[int, int]]:
+        return dict(self.pruner.last_grids)
 
     @property
     def overhead_time(self) -> float:
@@ -86,7 +90,6 @@ class PruningOverheadTimer:
     def _wrap_run(self, run: Callable) -> Callable:
 
         def run_timed(index, block, x, ctx):
-            self.stage_hw[int(index)] = tuple(ctx.hw)
             self.blocks[int(index)] = block
             with self._timed_block(block):
                 return self._timed(run, 'pruner_time')(index, block, x, ctx)

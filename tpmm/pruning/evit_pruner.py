@@ -5,13 +5,15 @@ import torch
 from torch import nn
 
 from tpmm.registry import MODELS
-from .base_pruner import PruningContext, gather_tokens, mix_block, scatter_tokens
-from .scheduled_pruner import ScheduledTokenPruner
+from .prunable_block import PrunableBlock
+from .pruning_context import PruningContext
 from .scorers import AttentionTokenScorer, FiringRateTokenScorer, build_scorer
+from .shrinking_pruner import ShrinkingTokenPruner
+from .token_ops import gather_tokens, scatter_tokens
 
 
 @MODELS.register_module()
-class EViTPruner(ScheduledTokenPruner):
+class EViTPruner(ShrinkingTokenPruner):
     """Drop-and-fuse token pruning (EViT, Liang et al., ICLR 2022) on ``[T, B, C, N]``.
 
     At a pruned block the ``k`` best real tokens of each sample stay in the sequence;
@@ -64,7 +66,7 @@ class EViTPruner(ScheduledTokenPruner):
         self.attention_scorer = AttentionTokenScorer()
         self.firing_rate_scorer = FiringRateTokenScorer()
 
-    def scorer_for(self, block: nn.Module) -> nn.Module:
+    def scorer_for(self, block: PrunableBlock) -> nn.Module:
         """The configured scorer, or the default one for ``block``."""
         if self.scorer is not None:
             return self.scorer
@@ -72,11 +74,16 @@ class EViTPruner(ScheduledTokenPruner):
             return self.attention_scorer
         return self.firing_rate_scorer
 
-    @staticmethod
-    def restore(x: torch.Tensor, state: dict) -> torch.Tensor:
+    def restore(self, x: torch.Tensor, state: dict) -> torch.Tensor:
         """Current sequence ``[T, B, C, K(+1)]`` -> full grid ``[T, B, C, N]``."""
         positions = state['positions']
         return scatter_tokens(state['frozen'], positions, x[..., :positions.shape[1]])
+
+    def reselect(self, grid: torch.Tensor, state: dict) -> torch.Tensor:
+        """Grid ``[T, B, C', N]`` -> the kept tokens and the fused token recomputed
+        from the grid, ``[T, B, C', K + 1]``."""
+        return torch.cat([gather_tokens(grid, state['positions']),
+                          self.fuse(grid, state['fuse_weight'])], dim=-1)
 
     def fuse(self, grid: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """Weighted average of ``grid`` (``[T, B, C, N]``) with ``weight`` ``[B, N]``
@@ -85,38 +92,20 @@ class EViTPruner(ScheduledTokenPruner):
         total = weight.sum(dim=-1).clamp_min(self.fuse_floor)
         return ((grid * weight[None, :, None]).sum(dim=-1) / total[None, :, None]).unsqueeze(-1)
 
-    def mix(self, block: nn.Module, x: torch.Tensor, ctx: PruningContext,
-            state: Optional[dict]) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """``mix`` on the full grid, then the current selection (with the fused token)."""
-        if state is None or getattr(block, 'mix', None) is None:
-            return mix_block(block, x, ctx.hw)
-        grid, side = mix_block(block, self.restore(x, state), ctx.hw)
-
-        def select(value: torch.Tensor) -> torch.Tensor:
-            """Grid ``[T, B, C', N]`` -> current sequence with the fused token."""
-            seq = gather_tokens(value, state['positions'])
-            if state['fused']:
-                seq = torch.cat([seq, self.fuse(value, state['fuse_weight'])], dim=-1)
-            return seq
-
-        return select(grid), {name: select(value) for name, value in side.items()}
-
-    def run(self, index: int, block: nn.Module, x: torch.Tensor,
-            ctx: PruningContext) -> torch.Tensor:
-        """``x``: ``[T, B, C, N']`` -> ``[T, B, C, N'']`` (shrinks at pruned blocks)."""
-        if not self.active:
-            return self.run_block_full(block, x, ctx.hw)
-        state = ctx.extra.get('evit')
-        x, side = self.mix(block, x, ctx, state)
+    def shrink(self, index: int, block: PrunableBlock, x: torch.Tensor,
+               side: Dict[str, torch.Tensor], target: int, state: Optional[dict],
+               ctx: PruningContext) -> Optional[Tuple[torch.Tensor, dict, dict]]:
+        """Keep the ``target`` best real tokens, fuse the others into the fused token:
+        ``[T, B, C, N']`` -> ``[T, B, C, target + 1]``."""
         num_real = ctx.num_tokens if state is None else state['positions'].shape[1]
-        target = self.keep_target(index, ctx.hw)
-        if target is None or target >= num_real:
-            return self.run_tokenwise(block, x, side)
+        if target >= num_real:
+            return None
         k = target
+        fused_before = state is not None
         if state is None:
             batch = x.shape[1]
             positions = torch.arange(num_real, device=x.device).expand(batch, num_real)
-            state = dict(positions=positions, frozen=x, fused=False,
+            state = dict(positions=positions, frozen=x,
                          fuse_weight=x.new_zeros(batch, num_real, dtype=torch.float))
         scorer = self.scorer_for(block)
         with torch.no_grad():
@@ -140,7 +129,7 @@ class EViTPruner(ScheduledTokenPruner):
             w = drop_weight.to(seq.dtype)[None, :, None]
             fused_sum = (dropped * w).sum(dim=-1)
             fused_weight = drop_weight.sum(dim=-1)
-            if state['fused']:
+            if fused_before:
                 prev = old_weight.sum(dim=-1)
                 fused_sum = fused_sum + seq[..., -1] * prev.to(seq.dtype)[None, :, None]
                 fused_weight = fused_weight + prev
@@ -150,15 +139,6 @@ class EViTPruner(ScheduledTokenPruner):
         frozen = scatter_tokens(state['frozen'], drop_positions,
                                 gather_tokens(x[..., :num_real], drop))
         positions = state['positions'].gather(1, keep)
-        x, side = select(x), {name: select(value) for name, value in side.items()}
-        ctx.extra['evit'] = dict(positions=positions, frozen=frozen, fused=True,
-                                 fuse_weight=fuse_weight)
-        ctx.records.append((index, positions))
-        return self.run_tokenwise(block, x, side)
-
-    def end(self, x: torch.Tensor, ctx: PruningContext) -> torch.Tensor:
-        """``[T, B, C, K+1]`` -> full grid ``[T, B, C, N]``."""
-        state = ctx.extra.get('evit')
-        if state is not None:
-            x = self.restore(x, state)
-        return super().end(x, ctx)
+        ctx.record(index, positions)
+        return (select(x), {name: select(value) for name, value in side.items()},
+                dict(positions=positions, frozen=frozen, fuse_weight=fuse_weight))

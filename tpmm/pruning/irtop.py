@@ -1,18 +1,18 @@
 """IRToP: TP-Spikformer's token pruning by early stop and reassembly."""
-from typing import Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
-from torch import nn
 
 from tpmm.registry import MODELS
-from .base_pruner import (PruningContext, gather_tokens, mix_block, scatter_tokens,
-                          top_k_indices)
-from .scheduled_pruner import ScheduledTokenPruner
+from .early_stop_pruner import EarlyStopTokenPruner
+from .prunable_block import PrunableBlock
+from .pruning_context import PruningContext
 from .scorers import build_scorer
+from .token_ops import top_k_indices
 
 
 @MODELS.register_module()
-class IRToP(ScheduledTokenPruner):
+class IRToP(EarlyStopTokenPruner):
     """Early-stop token pruning with reassembly (TP-Spikformer).
 
     At every pruned block the scorer rates all tokens (of the block input, or of the
@@ -22,8 +22,8 @@ class IRToP(ScheduledTokenPruner):
     results are put back at their grid positions. Unselected tokens skip
     ``tokenwise``: they leave the block with their post-``mix`` value (their input
     value when the block has no ``mix``). The layout never shrinks, so the stage
-    output is the full ``[T, B, C, N]`` grid. Each pruned block adds
-    ``(index, kept_index [B, k])`` to ``ctx.records``.
+    output is the full ``[T, B, C, N]`` grid. Each pruned block adds a
+    :class:`PruningRecord` (kept index ``[B, k]``) to ``ctx.records``.
 
     The defaults are the released TP-Spikformer criterion: the temporal term plus the
     spatial term with the authors' all-channel ``3 x 3`` kernel
@@ -44,7 +44,8 @@ class IRToP(ScheduledTokenPruner):
 
     Args:
         keep_ratio, keep_schedule, schedule_unit, start_block: see
-            :class:`ScheduledTokenPruner`.
+            :class:`ScheduledTokenPruner`; the early stop and reassembly are
+            :class:`EarlyStopTokenPruner`'s.
         scorer (dict): token scorer config; the released IRToP criterion by default.
         score_on (str, optional): the tensor the scorer rates. ``'input'``: the block
             input, before ``mix`` (the released code: SDT-V3 selects tokens before
@@ -86,37 +87,39 @@ class IRToP(ScheduledTokenPruner):
         self.score_on = score_on
         self.sticky = bool(sticky)
 
-    def run(self, index: int, block: nn.Module, x: torch.Tensor,
-            ctx: PruningContext) -> torch.Tensor:
-        """``x``: ``[T, B, C, N]`` -> ``[T, B, C, N]``."""
-        if not self.active:
-            return self.run_block_full(block, x, ctx.hw)
-        target = self.keep_target(index, ctx.hw)
+    def keep_k(self, index: int, ctx: PruningContext) -> Optional[int]:
+        """Tokens block ``index`` runs on (at most the still-active ones of a sticky
+        stage); ``None``: all of them (not pruned)."""
         active = ctx.extra.get('active') if self.sticky else None
-        if target is None and active is None:
-            return self.run_block_full(block, x, ctx.hw)
-        num_tokens = ctx.num_tokens
-        num_active = num_tokens if active is None else ctx.extra['active_count']
+        if active is None:
+            return super().keep_k(index, ctx)
+        target = self.keep_target(index, ctx.hw)
+        num_active = ctx.extra['active_count']
         k = num_active if target is None else min(target, num_active)
-        if k == num_tokens:
-            return self.run_block_full(block, x, ctx.hw)
-        block_input = x
-        x, side = mix_block(block, x, ctx.hw)
-        if k == num_active:  # sticky, nothing more to stop: run the active tokens
-            kept = top_k_indices(active.float(), k)
-        else:
-            scored = block_input if self.score_on == 'input' else x
-            kept = top_k_indices(self.score(scored, ctx, block), k)
-        out = self.run_tokenwise(block, gather_tokens(x, kept),
-                                 {name: gather_tokens(v, kept) for name, v in side.items()})
-        ctx.records.append((index, kept))
+        return None if k == ctx.num_tokens else k
+
+    def select(self, block: PrunableBlock, block_input: torch.Tensor, mixed: torch.Tensor,
+               k: int, ctx: PruningContext) -> torch.Tensor:
+        """Kept index ``[B, k]``: the top ``k`` scores of ``block_input`` or ``mixed``
+        (``score_on``; ``[T, B, C, N]``), or the still-active tokens of a sticky stage
+        when no more are to stop."""
+        if self.sticky and k == ctx.extra.get('active_count'):
+            return top_k_indices(ctx.extra['active'].float(), k)
+        scored = block_input if self.score_on == 'input' else mixed
+        return top_k_indices(self.score(scored, ctx, block), k)
+
+    def run_selected(self, index: int, block: PrunableBlock, x: torch.Tensor,
+                     side: Dict[str, torch.Tensor], kept: torch.Tensor,
+                     ctx: PruningContext) -> torch.Tensor:
+        """See :meth:`EarlyStopTokenPruner.run_selected`; a sticky stage also remembers
+        the ``kept`` tokens as its active ones."""
         if self.sticky:
             ctx.extra['active'] = torch.zeros_like(x[0, :, 0], dtype=torch.bool).scatter(
                 1, kept, True)
-            ctx.extra['active_count'] = k
-        return scatter_tokens(x, kept, out)
+            ctx.extra['active_count'] = kept.shape[1]
+        return super().run_selected(index, block, x, side, kept, ctx)
 
-    def score(self, x: torch.Tensor, ctx: PruningContext, block: nn.Module) -> torch.Tensor:
+    def score(self, x: torch.Tensor, ctx: PruningContext, block: PrunableBlock) -> torch.Tensor:
         """Scores ``[B, N]`` of the tokens ``x`` (``[T, B, C, N]``); stopped tokens of a
         sticky stage get ``-inf``."""
         with torch.no_grad():

@@ -2,8 +2,18 @@
 from numbers import Real
 from typing import Optional, Sequence, Tuple, Union
 
-from .base_pruner import BaseTokenPruner, block_keep_ratio, keep_count
+from .base_pruner import BaseTokenPruner
 from .schedules import REFERENCE_SCHEDULE_UNIT, resolve_keep_schedule
+from .token_ops import keep_count
+
+
+def block_keep_ratio(index: int, keep_ratio: Optional[float],
+                     keep_schedule: Optional[Sequence[float]]) -> float:
+    """Keep ratio of prunable block ``index``: from the schedule if given
+    (blocks past its end are not pruned), else the single ``keep_ratio``."""
+    if keep_schedule is not None:
+        return float(keep_schedule[index]) if index < len(keep_schedule) else 1.0
+    return 1.0 if keep_ratio is None else float(keep_ratio)
 
 
 class ScheduledTokenPruner(BaseTokenPruner):

@@ -3,11 +3,11 @@ from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from tpmm.registry import MODELS
-from .base_pruner import PruningContext, mix_block
-from .scheduled_pruner import ScheduledTokenPruner
+from .prunable_block import PrunableBlock
+from .pruning_context import PruningContext
+from .shrinking_pruner import ShrinkingTokenPruner
 
 
 def merge_tokens(x: torch.Tensor, target: torch.Tensor, size: torch.Tensor,
@@ -32,7 +32,7 @@ def merge_tokens(x: torch.Tensor, target: torch.Tensor, size: torch.Tensor,
 
 
 @MODELS.register_module()
-class ToMePruner(ScheduledTokenPruner):
+class ToMePruner(ShrinkingTokenPruner):
     """Token merging (ToMe, Bolya et al., ICLR 2023) on ``[T, B, C, N]``.
 
     At a pruned block with target ``k`` and ``N'`` current tokens, ``r = N' - k``
@@ -47,8 +47,9 @@ class ToMePruner(ScheduledTokenPruner):
     the batch, the matching differs per sample and is shared by all timesteps.
 
     ``end`` unmerges: every grid token takes the value of the token it was merged
-    into. ``ctx.records`` gets, per pruned block, ``(index, [B, K])`` with the
-    smallest grid position each current token stands for.
+    into. ``ctx.records`` gets, per pruned block, a :class:`PruningRecord` whose
+    ``kept_index`` ``[B, K]`` is the smallest grid position each current token stands
+    for.
 
     Blocks with ``mix`` (ops that need neighbours): the pruner first unmerges to the
     full grid, runs ``mix`` on it, then re-applies the current merge (each merged
@@ -61,23 +62,18 @@ class ToMePruner(ScheduledTokenPruner):
         prune_in_train (bool): prune in training mode too.
     """
 
-    @staticmethod
-    def unmerge(x: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
-        """``[T, B, C, K]`` -> ``[T, B, C, N]``: grid token ``n`` gets ``x[..., source[:, n]]``."""
+    def restore(self, x: torch.Tensor, state: dict) -> torch.Tensor:
+        """Unmerge ``[T, B, C, K]`` -> ``[T, B, C, N]``: grid token ``n`` gets
+        ``x[..., source[:, n]]``."""
+        source = state['source']
         t, b, c, _ = x.shape
         return x.gather(-1, source[None, :, None].expand(t, b, c, source.shape[-1]))
 
-    def mix(self, block: nn.Module, x: torch.Tensor, ctx: PruningContext,
-            state: Optional[dict]) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """``mix`` on the unmerged grid, then the current merge again."""
-        if state is None or getattr(block, 'mix', None) is None:
-            return mix_block(block, x, ctx.hw)
-        grid, side = mix_block(block, self.unmerge(x, state['source']), ctx.hw)
+    def reselect(self, grid: torch.Tensor, state: dict) -> torch.Tensor:
+        """Grid ``[T, B, C', N]`` -> each merged token the mean of its grid tokens,
+        ``[T, B, C', K]``."""
         source = state['source']
-        ones = torch.ones_like(source)
-        num = x.shape[-1]
-        return (merge_tokens(grid, source, ones, num),
-                {name: merge_tokens(v, source, ones, num) for name, v in side.items()})
+        return merge_tokens(grid, source, torch.ones_like(source), state['size'].shape[1])
 
     @staticmethod
     def match(x: torch.Tensor, r: int) -> Tuple[torch.Tensor, int]:
@@ -105,39 +101,28 @@ class ToMePruner(ScheduledTokenPruner):
                         num_kept_a + best_b.gather(1, merged_a))
         return target, n - r
 
-    def run(self, index: int, block: nn.Module, x: torch.Tensor,
-            ctx: PruningContext) -> torch.Tensor:
-        """``x``: ``[T, B, C, N']`` -> ``[T, B, C, N'']`` (shrinks at pruned blocks)."""
-        if not self.active:
-            return self.run_block_full(block, x, ctx.hw)
-        state = ctx.extra.get('tome')
-        x, side = self.mix(block, x, ctx, state)
-        target_count = self.keep_target(index, ctx.hw)
+    def shrink(self, index: int, block: PrunableBlock, x: torch.Tensor,
+               side: Dict[str, torch.Tensor], target: int, state: Optional[dict],
+               ctx: PruningContext) -> Optional[Tuple[torch.Tensor, dict, dict]]:
+        """Merge ``r = min(N' - target, ceil(N' / 2))`` tokens: ``[T, B, C, N']`` ->
+        ``[T, B, C, N' - r]``."""
         n = x.shape[-1]
-        r = 0 if target_count is None or n < 2 else min(n - target_count, (n + 1) // 2)
+        r = 0 if n < 2 else min(n - target, (n + 1) // 2)
         if r <= 0:
-            return self.run_tokenwise(block, x, side)
+            return None
         if state is None:
             batch = x.shape[1]
             state = dict(source=torch.arange(n, device=x.device).expand(batch, n),
                          size=torch.ones(batch, n, dtype=torch.long, device=x.device))
-        target, num_out = self.match(x, r)
+        target_index, num_out = self.match(x, r)
         size = state['size']
-        x = merge_tokens(x, target, size, num_out)
-        side = {name: merge_tokens(v, target, size, num_out) for name, v in side.items()}
-        source = target.gather(1, state['source'])
-        state = dict(source=source,
-                     size=size.new_zeros(size.shape[0], num_out).scatter_add(1, target, size))
-        ctx.extra['tome'] = state
+        x = merge_tokens(x, target_index, size, num_out)
+        side = {name: merge_tokens(v, target_index, size, num_out)
+                for name, v in side.items()}
+        source = target_index.gather(1, state['source'])
+        size = size.new_zeros(size.shape[0], num_out).scatter_add(1, target_index, size)
         grid_pos = torch.arange(source.shape[1], device=x.device).expand_as(source)
-        representative = torch.full_like(state['size'], source.shape[1]).scatter_reduce(
+        representative = torch.full_like(size, source.shape[1]).scatter_reduce(
             1, source, grid_pos, reduce='amin')
-        ctx.records.append((index, representative))
-        return self.run_tokenwise(block, x, side)
-
-    def end(self, x: torch.Tensor, ctx: PruningContext) -> torch.Tensor:
-        """``[T, B, C, K]`` -> full grid ``[T, B, C, N]`` (unmerge)."""
-        state = ctx.extra.get('tome')
-        if state is not None:
-            x = self.unmerge(x, state['source'])
-        return super().end(x, ctx)
+        ctx.record(index, representative)
+        return x, side, dict(source=source, size=size)

@@ -3,10 +3,9 @@ import warnings
 from typing import Dict, Optional
 
 import torch
-from torch import nn
 
-from tpmm.pruning import BaseTokenPruner, IRToP, PruningContext, build_pruner
-from tpmm.pruning.base_pruner import gather_tokens, mix_block, scatter_tokens
+from tpmm.pruning import (BaseTokenPruner, IRToP, PrunableBlock, PruningContext,
+                          build_pruner)
 from tpmm.registry import MODELS
 
 
@@ -16,19 +15,20 @@ class FrameReusePruner(BaseTokenPruner):
 
     Consecutive frames of a video are nearly the same image, so the tokens IRToP
     selects hardly change. On a *key frame* this pruner runs the inner pruner as is
-    and stores, per prunable block, the kept index ``[B, K]`` (``None`` for a block
-    the inner pruner ran unpruned). On the following frames of the same video it
-    skips scoring: each block runs ``mix`` on the full grid, ``tokenwise`` on the
-    stored tokens, and puts them back (IRToP's reassembly with a fixed selection).
+    and stores, per prunable block, the kept index ``[B, K]`` its ``select`` chose
+    (``None`` for a block the inner pruner ran unpruned). On the following frames of
+    the same video it skips scoring: each block runs IRToP's reassembly
+    (:meth:`IRToP.run_selected`: ``mix`` on the full grid, ``tokenwise`` on the stored
+    tokens, put back) with the stored selection.
 
     A frame is a key frame when it is frame 0 of a video, when ``refresh_interval``
     frames have passed since the last key frame, or when its frame index is unknown.
     The pruner learns frame indices from :meth:`start_frame`, which
     :class:`tpmm.tracking.FrameReuseHook` calls before every val / test iteration
     with the ``frame_id`` of the batch's track data sample. Every backbone forward
-    starts with ``reset_records()`` (the seam's per-forward call); the forwards after a
-    notification are taken as the following frames of the same video (mmdet's MOT
-    models run the detector once per frame, so video-based sampling works too).
+    starts with :meth:`start_forward`; the forwards after a notification are taken as
+    the following frames of the same video (mmdet's MOT models run the detector once
+    per frame, so video-based sampling works too).
 
     In training mode the inner pruner runs unchanged (with its own ``prune_in_train``)
     and nothing is reused.
@@ -89,10 +89,9 @@ class FrameReusePruner(BaseTokenPruner):
         self.frame_id = None
         self.notified = True
 
-    def reset_records(self) -> None:
+    def start_forward(self) -> None:
         """Start of a backbone forward: decide whether it scores or reuses."""
-        super().reset_records()
-        self.inner.reset_records()
+        super().start_forward()
         if self.training:
             self.last_mode = 'train'
             return
@@ -118,40 +117,40 @@ class FrameReusePruner(BaseTokenPruner):
             return False
         return self.refresh_interval is None or since_key < self.refresh_interval
 
-    def begin(self, x: torch.Tensor, hw) -> PruningContext:
-        """Start a stage. ``x``: ``[T, B, C, N]``."""
-        return self.inner.begin(x, hw)
-
-    def run(self, index: int, block: nn.Module, x: torch.Tensor,
-            ctx: PruningContext) -> torch.Tensor:
+    def prune(self, index: int, block: PrunableBlock, x: torch.Tensor,
+              ctx: PruningContext) -> torch.Tensor:
         """``x``: ``[T, B, C, N]`` -> ``[T, B, C, N]``."""
-        if self.last_mode != 'reuse':
-            num_records = len(ctx.records)
-            out = self.inner.run(index, block, x, ctx)
-            if self.last_mode == 'score':
-                new = ctx.records[num_records:]
-                self.stored[index] = new[-1][1] if new else None
-            return out
+        if self.last_mode == 'train':
+            return self.inner.run(index, block, x, ctx)
+        if self.last_mode == 'score':
+            k = self.inner.keep_k(index, ctx)
+            if k is None:
+                self.stored[index] = None
+        else:
+            k = self.stored_selection(index, x, ctx)
+        if k is None:
+            return self.run_full(block, x, ctx.hw)
+        mixed, side = block.mix(x, ctx.hw)
+        if self.last_mode == 'score':
+            kept = self.stored[index] = self.inner.select(block, x, mixed, k, ctx)
+        else:
+            kept = self.stored[index]
+        return self.inner.run_selected(index, block, mixed, side, kept, ctx)
+
+    def stored_selection(self, index: int, x: torch.Tensor,
+                         ctx: PruningContext) -> Optional[int]:
+        """Number of tokens the key frame kept at block ``index`` (``None``: it ran
+        unpruned), checking the stored selection fits ``x`` (``[T, B, C, N]``)."""
         if index not in self.stored:
             raise KeyError(f'FrameReusePruner: block {index} ran on frame {self.frame_id} but '
                            f'not on the key frame {self.key_frame}')
         kept = self.stored[index]
         if kept is None:
-            return self.run_block_full(block, x, ctx.hw)
+            return None
         if kept.shape[0] != x.shape[1] or int(kept.max()) >= ctx.num_tokens:
             raise ValueError(
                 f'FrameReusePruner: frame {self.frame_id} has batch {x.shape[1]} and '
                 f'{ctx.num_tokens} tokens at block {index}, but the key frame '
                 f'{self.key_frame} kept indices {tuple(kept.shape)} < {int(kept.max()) + 1}; '
                 f'frames of one video must have the same size')
-        x, side = mix_block(block, x, ctx.hw)
-        out = self.run_tokenwise(block, gather_tokens(x, kept),
-                                 {name: gather_tokens(v, kept) for name, v in side.items()})
-        ctx.records.append((index, kept))
-        return scatter_tokens(x, kept, out)
-
-    def end(self, x: torch.Tensor, ctx: PruningContext) -> torch.Tensor:
-        """Close a stage: the full grid ``[T, B, C, N]``."""
-        x = self.inner.end(x, ctx)
-        self.last_records.extend(ctx.records)
-        return x
+        return kept.shape[1]

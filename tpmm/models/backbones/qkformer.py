@@ -5,120 +5,12 @@ Tokens ``[T, B, C, N]`` (N = H * W), feature maps ``[T, B, C, H, W]``.
 from typing import List, Optional, Sequence, Union
 
 import torch
-from spikingjelly.activation_based import layer
-from spikingjelly.activation_based.layer.attention import (SpikingSelfAttention,
-                                                           TokenQKAttention)
 from torch import nn
 
 from tpmm.registry import MODELS
-from ..layers import run_prunable_stage
-from .arch_presets import resolve_arch
-from .attention_received import (spiking_self_attention_received,
-                                 token_qk_attention_received)
+from ..layers import QKFormerBlock, QKFormerDownsampleEmbed, QKFormerStemEmbed
 from .base_spiking_backbone import BaseSpikingBackbone
-from .spikformer import SpikformerMLP, lif
-
-
-def conv_bn(c_in: int, c_out: int, kernel_size: int, stride: int = 1) -> List[nn.Module]:
-    """Multi-step conv (with bias, as in spikingjelly's zoo) and batch norm."""
-    return [layer.Conv2d(c_in, c_out, kernel_size, stride=stride,
-                         padding=kernel_size // 2, step_mode='m'),
-            layer.BatchNorm2d(c_out, step_mode='m')]
-
-
-def max_pool() -> layer.MaxPool2d:
-    return layer.MaxPool2d(3, stride=2, padding=1, step_mode='m')
-
-
-class QKFormerStemEmbed(nn.Module):
-    """Stage-1 patch embedding, ``[T, B, C_in, H, W]`` -> spikes ``[T, B, C, H/4, W/4]``.
-
-    conv-BN-pool-LIF to ``C/2`` (stride 2), then conv-BN-pool-LIF and conv-BN-LIF to
-    ``C`` (stride 4), plus a strided 1x1 conv-BN-LIF shortcut from the first spikes.
-
-    Args:
-        in_channels (int): image channels.
-        out_channels (int): ``C``, even.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__()
-        hidden = out_channels // 2
-        self.conv1, self.bn1 = conv_bn(in_channels, hidden, 3)
-        self.pool1, self.lif1 = max_pool(), lif()
-        self.conv2, self.bn2 = conv_bn(hidden, out_channels, 3)
-        self.pool2, self.lif2 = max_pool(), lif()
-        self.conv3, self.bn3 = conv_bn(out_channels, out_channels, 3)
-        self.lif3 = lif()
-        self.shortcut = nn.Sequential(*conv_bn(hidden, out_channels, 1, stride=2), lif())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.lif1(self.pool1(self.bn1(self.conv1(x))))
-        identity = x
-        x = self.lif2(self.pool2(self.bn2(self.conv2(x))))
-        x = self.lif3(self.bn3(self.conv3(x)))
-        return x + self.shortcut(identity)
-
-
-class QKFormerDownsampleEmbed(nn.Module):
-    """Patch embedding between stages, ``[T, B, C_in, H, W]`` -> ``[T, B, C, H/2, W/2]``:
-    conv-BN-pool-LIF and conv-BN-LIF plus a strided 1x1 conv-BN-LIF shortcut.
-
-    Args:
-        in_channels (int): ``C_in``.
-        out_channels (int): ``C``.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__()
-        self.conv1, self.bn1 = conv_bn(in_channels, out_channels, 3)
-        self.pool, self.lif1 = max_pool(), lif()
-        self.conv2, self.bn2 = conv_bn(out_channels, out_channels, 3)
-        self.lif2 = lif()
-        self.shortcut = nn.Sequential(*conv_bn(in_channels, out_channels, 1, stride=2), lif())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x
-        x = self.lif1(self.pool(self.bn1(self.conv1(x))))
-        x = self.lif2(self.bn2(self.conv2(x)))
-        return x + self.shortcut(identity)
-
-
-class QKFormerBlock(nn.Module):
-    """Attention and spiking MLP, each with a residual. Prunable block: everything is
-    token-wise.
-
-    Args:
-        dim (int): token channels ``C``.
-        num_heads (int): attention heads; must divide ``dim``.
-        mlp_ratio (float): MLP hidden width / ``dim``.
-        attention (str): ``'token_qk'``: token Q-K attention (spikingjelly's
-            ``TokenQKAttention``, stages 1-2); ``'self'``: spiking self-attention
-            (``SpikingSelfAttention``, stage 3).
-    """
-
-    attentions = ('token_qk', 'self')
-
-    def __init__(self, dim: int, num_heads: int, mlp_ratio: float, attention: str):
-        super().__init__()
-        if attention not in self.attentions:
-            raise ValueError(f'QKFormerBlock: attention must be one of {self.attentions}, '
-                             f'got {attention!r}')
-        self.attention = attention
-        attn_cls = TokenQKAttention if attention == 'token_qk' else SpikingSelfAttention
-        self.attn = attn_cls(dim, num_heads)
-        self.mlp = SpikformerMLP(dim, int(dim * mlp_ratio), bias=True)
-
-    def tokenwise(self, x: torch.Tensor) -> torch.Tensor:
-        """``[T, B, C, K]`` -> ``[T, B, C, K]`` for any K and token order."""
-        x = x + self.attn(x)
-        return x + self.mlp(x)
-
-    def attention_received(self, x: torch.Tensor) -> torch.Tensor:
-        """Stateless ``[T, B, C, N]`` -> ``[B, N]``; see :mod:`.attention_received`."""
-        if self.attention == 'token_qk':
-            return token_qk_attention_received(self.attn, x)
-        return spiking_self_attention_received(self.attn, x)
+from .resolve_arch import resolve_arch
 
 
 @MODELS.register_module()
@@ -179,7 +71,7 @@ class QKFormer(BaseSpikingBackbone):
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(T, out_type, out_indices, time_reduce, init_cfg)
+        super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
         settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
         dims = settings['embed_dims']
         depths, heads = tuple(settings['depths']), tuple(settings['num_heads'])
@@ -207,18 +99,17 @@ class QKFormer(BaseSpikingBackbone):
             for stage, (width, head, depth) in enumerate(zip(widths, heads, depths)))
         self.out_channels = widths
         self.check_out_indices()
-        self.build_pruning(pruning, sum(depths))
+
+    def prunable_stages(self) -> List[nn.ModuleList]:
+        """The three stages' blocks (a stage may be empty)."""
+        return list(self.stages)
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """``[T, B, 3, H, W]`` -> stage outputs ``[T, B, C_i, H/s_i, W/s_i]``,
         ``s_i = 4, 8, 16``."""
         levels = []
-        first_index = 0
         for embed, blocks in zip(self.patch_embeds, self.stages):
-            x = embed(x)
-            if len(blocks):
-                x = run_prunable_stage(self.pruner, blocks, x, first_index)
-                first_index += len(blocks)
+            x = self.run_prunable_stage(blocks, embed(x))
             levels.append(x)
         return levels
 

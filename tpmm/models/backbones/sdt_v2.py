@@ -1,16 +1,13 @@
 """Meta-SpikeFormer (Spike-Driven Transformer V2) backbone."""
-from functools import partial
 from typing import Optional, Sequence, Union
 
-from spikingjelly.activation_based import neuron
-
 from tpmm.registry import MODELS
-from ..layers import MetaSpikeFormerBlock, MSConvBlock
-from .meta_spikeformer import MetaSpikeFormerBackbone
+from ..layers import MetaSpikeFormerBlock, MSConvBlock, lif
+from .conv_transformer_backbone import ConvTransformerBackbone
 
 
 @MODELS.register_module()
-class SDTV2(MetaSpikeFormerBackbone):
+class SDTV2(ConvTransformerBackbone):
     """Meta-SpikeFormer (SDT-V2; Yao et al., "Spike-driven Transformer V2: Meta Spiking
     Neural Network Architecture Inspiring the Design of Next-generation Neuromorphic
     Chips", ICLR 2024), after BICLab/Spike-Driven-Transformer-V2.
@@ -98,6 +95,5 @@ class SDTV2(MetaSpikeFormerBackbone):
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        lif = partial(neuron.LIFNode, tau=2.0, detach_reset=True, step_mode='m')
         super().__init__(arch, T, in_channels, last_stage_stride, out_type, out_indices,
                          time_reduce, pruning, init_cfg, neuron=lif, pool_neuron=lif())

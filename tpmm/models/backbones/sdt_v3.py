@@ -4,11 +4,11 @@ from typing import Optional, Sequence, Union
 
 from tpmm.registry import MODELS
 from ..layers import ESpikeFormerBlock, IntegerLIFNode, MSConvBlock
-from .meta_spikeformer import MetaSpikeFormerBackbone
+from .conv_transformer_backbone import ConvTransformerBackbone
 
 
 @MODELS.register_module()
-class SDTV3(MetaSpikeFormerBackbone):
+class SDTV3(ConvTransformerBackbone):
     """E-SpikeFormer (SDT-V3; Yao et al., "Scaling Spike-driven Transformer with
     Efficient Spike Firing Approximation Training", TPAMI 2025), after
     BICLab/Spike-Driven-Transformer-V3 (``SDT_V3/Classification/Model_Base``).

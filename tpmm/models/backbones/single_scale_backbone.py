@@ -2,8 +2,8 @@
 from typing import List, Optional, Sequence
 
 import torch
+from torch import nn
 
-from ..layers import run_prunable_stage
 from .base_spiking_backbone import BaseSpikingBackbone
 from .simple_feature_pyramid import SimpleFeaturePyramid
 
@@ -25,9 +25,8 @@ class SingleScaleSpikingBackbone(BaseSpikingBackbone):
         if dims % 8:
             raise ValueError(f'{owner}: embed_dims must be a multiple of 8, got {dims}')
 
-    def build_outputs(self, dims: int, pyramid_channels: Optional[Sequence[int]],
-                      pruning: Optional[dict]) -> None:
-        """The output levels for ``self.out_type``, then the pruner over the blocks."""
+    def build_outputs(self, dims: int, pyramid_channels: Optional[Sequence[int]]) -> None:
+        """The output levels for ``self.out_type``."""
         if self.out_type == 'featmap':
             self.pyramid = SimpleFeaturePyramid(dims, pyramid_channels)
             self.out_channels = list(self.pyramid.out_channels)
@@ -37,12 +36,15 @@ class SingleScaleSpikingBackbone(BaseSpikingBackbone):
             self.out_channels = [dims]
             self.num_levels, self.stride = 1, 16
         self.check_out_indices()
-        self.build_pruning(pruning, len(self.blocks))
+
+    def prunable_stages(self) -> List[nn.ModuleList]:
+        """One stage: all ``blocks``."""
+        return [self.blocks]
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """``[T, B, 3, H, W]`` -> four pyramid levels (``'featmap'``) or the block
         output ``[T, B, C, H/16, W/16]`` (``'pooled'``)."""
-        x = run_prunable_stage(self.pruner, self.blocks, self.patch_embed(x), first_index=0)
+        x = self.run_prunable_stage(self.blocks, self.patch_embed(x))
         if self.pyramid is None:
             return [x]
         return self.pyramid(x)

@@ -4,16 +4,17 @@ from typing import Callable, Dict, Tuple
 import torch
 from torch import nn
 
+from tpmm.pruning import PrunableBlock
 from .linear_spiking_attention import LinearSpikingAttention
 from .ms_mlp import MSMLP
 from .sep_conv import SpikingSepConv
 
 
-class ESpikeFormerBlock(nn.Module):
+class ESpikeFormerBlock(PrunableBlock):
     """``x = x + SepConv(x)``, ``x = x + LinearAttention(x)``, ``x = x + MLP(x)`` on
     tokens ``[T, B, C, N]``.
 
-    Prunable-block protocol (:mod:`tpmm.pruning.base_pruner`):
+    Prunable block (:class:`tpmm.pruning.PrunableBlock`):
 
     * :meth:`mix` (full grid): the separable conv branch (3x3 depthwise) with its
       residual; no side tensors.

@@ -4,15 +4,16 @@ from typing import Callable, Dict, Tuple
 import torch
 from torch import nn
 
+from tpmm.pruning import PrunableBlock
 from .ms_mlp import MSMLP
 from .rep_conv_attention import RepConvSpikingAttention
 from .token_cells import TokenCells, grid_positions
 
 
-class MetaSpikeFormerBlock(nn.Module):
+class MetaSpikeFormerBlock(PrunableBlock):
     """``x = x + RepConvAttention(x)``, ``x = x + MLP(x)`` on tokens ``[T, B, C, N]``.
 
-    Prunable-block protocol (:mod:`tpmm.pruning.base_pruner`):
+    Prunable block (:class:`tpmm.pruning.PrunableBlock`):
 
     * :meth:`mix` (full grid): the attention's input neuron and its Q/K/V RepConvs,
       which have 3x3 parts; returns ``x`` unchanged and the side tensors ``q``, ``k``,

@@ -13,7 +13,7 @@ class AttentionTokenScorer(BaseTokenScorer):
     """How much attention each token receives, as estimated by the block itself.
 
     Calls ``block.attention_received(x) -> [B, N]`` (see the prunable-block protocol
-    in :mod:`tpmm.pruning.base_pruner`); ``x`` is the tensor the block's
+    in :class:`tpmm.pruning.PrunableBlock`); ``x`` is the tensor the block's
     ``tokenwise`` part would see, so IRToP scores it after ``mix`` (``needs_mixed``).
     """
 

@@ -1,16 +1,17 @@
-"""The Meta-SpikeFormer layout shared by SDT-V2 and SDT-V3."""
+"""The four-stage conv + transformer layout of Meta-SpikeFormer (SDT-V2), shared by
+SDT-V2 and E-SpikeFormer (SDT-V3)."""
 from typing import Callable, List, Optional, Sequence, Union
 
 import torch
 from torch import nn
 
-from ..layers import MSDownsample, run_prunable_stage
-from .arch_presets import resolve_arch
+from ..layers import MSDownsample
 from .base_spiking_backbone import BaseSpikingBackbone
+from .resolve_arch import resolve_arch
 
 
-def check_meta_arch(settings: dict, owner: str) -> None:
-    """Validate the settings of a Meta-SpikeFormer-family arch (``embed_dims``,
+def check_conv_transformer_arch(settings: dict, owner: str) -> None:
+    """Validate the settings of a :class:`ConvTransformerBackbone` arch (``embed_dims``,
     ``depths``, ``num_heads``, ``mlp_ratio``); raise naming the offending key."""
     dims, depths = settings['embed_dims'], settings['depths']
     heads, ratio = settings['num_heads'], settings['mlp_ratio']
@@ -40,8 +41,10 @@ def check_last_stage_stride(last_stage_stride, owner: str) -> None:
                          f'(the reference classifier, 4/8/16/16), got {last_stage_stride!r}')
 
 
-class MetaSpikeFormerBackbone(BaseSpikingBackbone):
-    """Stem, two conv stages, two prunable transformer stages (see :class:`SDTV2`).
+class ConvTransformerBackbone(BaseSpikingBackbone):
+    """The Meta-SpikeFormer layout: stem, two conv stages, two prunable transformer
+    stages (see :class:`SDTV2`, which is Meta-SpikeFormer; :class:`SDTV3` changes its
+    neurons and blocks).
 
     Subclasses set ``arch_zoo``, ``conv_block`` (called ``conv_block(C, mlp_ratio,
     neuron)``) and ``transformer_block`` (``transformer_block(C, num_heads, mlp_ratio,
@@ -68,10 +71,10 @@ class MetaSpikeFormerBackbone(BaseSpikingBackbone):
                  init_cfg: Optional[dict],
                  neuron: Callable[[], nn.Module],
                  pool_neuron: nn.Module):
-        super().__init__(T, out_type, out_indices, time_reduce, init_cfg)
+        super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
         owner = type(self).__name__
         settings = resolve_arch(arch, self.arch_zoo, owner)
-        check_meta_arch(settings, owner)
+        check_conv_transformer_arch(settings, owner)
         check_last_stage_stride(last_stage_stride, owner)
         self.stride = 16 * last_stage_stride
         dims, depths = list(settings['embed_dims']), list(settings['depths'])
@@ -92,20 +95,22 @@ class MetaSpikeFormerBackbone(BaseSpikingBackbone):
         self.embed_dims, self.depths = dims, depths
         self.out_channels = list(dims)
         self.check_out_indices()
-        self.build_pruning(pruning, depths[2] + depths[3])
+
+    def prunable_stages(self) -> List[nn.ModuleList]:
+        """The two transformer stages (2 and 3)."""
+        return [self.stages[2], self.stages[3]]
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """``[T, B, C_in, H, W]`` -> 4 levels ``[T, B, C_i, H / s_i, W / s_i]``."""
         x = self.stem_block(self.stem_conv(x))
-        levels, first_block = [], 0
+        levels = []
         for i, (downsample, blocks) in enumerate(zip(self.downsamples, self.stages)):
             x = downsample(x)
             if i < 2:
                 for block in blocks:
                     x = block(x)
             else:
-                x = run_prunable_stage(self.pruner, blocks, x, first_block)
-                first_block += len(blocks)
+                x = self.run_prunable_stage(blocks, x)
             levels.append(x)
         return levels
 

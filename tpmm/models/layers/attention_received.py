@@ -14,7 +14,8 @@ from spikingjelly.activation_based.layer.attention import (QKAttention,
                                                            SpikeDrivenSelfAttention,
                                                            SpikingSelfAttention)
 
-from ..layers import batch_norm_without_update, firing_estimate, linear_attention_received
+from .stateless_estimates import (batch_norm_without_update, firing_estimate,
+                                  linear_attention_received)
 
 
 def spiking_self_attention_received(attn: SpikingSelfAttention,

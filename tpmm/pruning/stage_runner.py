@@ -2,11 +2,13 @@
 from typing import Sequence
 
 import torch
-from torch import nn
+
+from .base_pruner import BaseTokenPruner
+from .prunable_block import PrunableBlock
 
 
-def run_prunable_stage(pruner: nn.Module, blocks: Sequence[nn.Module], x: torch.Tensor,
-                       first_index: int) -> torch.Tensor:
+def run_prunable_stage(pruner: BaseTokenPruner, blocks: Sequence[PrunableBlock],
+                       x: torch.Tensor, first_index: int) -> torch.Tensor:
     """``[T, B, C, H, W]`` -> ``[T, B, C, H, W]``: the blocks on the tokens ``[T, B, C, N]``
     through the pruning seam (``begin``, ``run`` per block, ``end``), the full grid
     restored at the end. ``first_index`` is the backbone-wide index of ``blocks[0]``."""
