@@ -1,6 +1,6 @@
 # tpmm: two commands set everything up on a fresh machine.
 #   make demo   install (if needed), make demo data, train, evaluate, print the results tables
-#               (detection + segmentation, then tracking)
+#               (detection + segmentation, multi-object tracking, event-based SOT)
 #   make test   install (if needed), run the test suite
 #   make constraints   rewrite requirements/constraints.txt (the versions make setup
 #               installs) from the current .venv, after a dependency update passed the tests

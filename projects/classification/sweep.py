@@ -50,7 +50,7 @@ from mmpretrain.registry import DATASETS, MODELS
 from PIL import Image
 
 import tpmm  # noqa: F401  (registers the backbones and pruners)
-from tpmm.evaluation import PruningOverheadTimer, count_flops, foreground_recall, token_means
+from tpmm.evaluation import count_flops, foreground_recall, token_means
 from tpmm.pruning import build_pruner
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
@@ -179,8 +179,7 @@ def evaluate(model, dataset, batch: int, device, with_recall: bool) -> dict:
     """Top-1 accuracy (%) and, for selections, mean foreground recall at the first
     pruned block."""
     correct, recalls = 0, []
-    timer = PruningOverheadTimer(model.backbone.pruner)
-    with torch.no_grad(), timer:
+    with torch.no_grad():
         for start in range(0, len(dataset), batch):
             items = [dataset[i] for i in range(start, min(start + batch, len(dataset)))]
             data = preprocessed(model, items)
@@ -188,8 +187,7 @@ def evaluate(model, dataset, batch: int, device, with_recall: bool) -> dict:
             correct += sum(int(p.pred_label) == int(p.gt_label) for p in preds)
             records = model.backbone.pruner.last_records
             if with_recall and records:
-                index, kept = records[0]
-                hw = timer.stage_hw[int(index)]
+                _, hw, kept = records[0]
                 fg = foreground_tokens([footprint(p.img_path) for p in preds], hw)
                 for sample_kept, sample_fg in zip(kept.cpu().numpy(), fg):
                     mask = np.zeros(hw[0] * hw[1], dtype=bool)

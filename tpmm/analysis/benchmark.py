@@ -12,7 +12,7 @@ import copy
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -128,9 +128,8 @@ def measure_training(backbones, inputs: torch.Tensor, device: torch.device,
 
 
 def measure_overhead(backbone: nn.Module, inputs: torch.Tensor, device: torch.device,
-                     repeats: int) -> Tuple[Dict[str, float], Dict[int, tuple]]:
-    """Per-forward pruner overhead over ``repeats`` forwards, and the token grid of
-    each pruned block's stage."""
+                     repeats: int) -> Dict[str, float]:
+    """Per-forward pruner overhead over ``repeats`` forwards."""
     timer = PruningOverheadTimer(backbone.pruner, device)
     with torch.no_grad(), timer:
         synchronize(device)
@@ -141,17 +140,14 @@ def measure_overhead(backbone: nn.Module, inputs: torch.Tensor, device: torch.de
         total = time.perf_counter() - start
     summary = timer.summary(total)
     per_forward = {k: v / repeats if k.endswith('_ms') else v for k, v in summary.items()}
-    return per_forward, timer.stage_hw
+    return per_forward
 
 
-def kept_tokens(backbone: nn.Module, stage_hw: Dict[int, tuple]) -> Dict[str, list]:
+def kept_tokens(backbone: nn.Module) -> Dict[str, list]:
     """``{block: [K, N]}`` from the pruner's records of the last forward."""
-    kept = {}
-    for index, kept_index in backbone.pruner.last_records:
-        hw = stage_hw.get(int(index))
-        kept[str(int(index))] = [int(kept_index.shape[-1]),
-                                 int(hw[0] * hw[1]) if hw else None]
-    return kept
+    return {str(record.block_index): [int(record.kept_index.shape[-1]),
+                                      int(record.hw[0] * record.hw[1])]
+            for record in backbone.pruner.last_records}
 
 
 def full_model_call(model: nn.Module, inputs: torch.Tensor):
@@ -197,11 +193,10 @@ def measure(backbones, shape, batch, device, settings: BenchmarkSettings,
     results = OrderedDict()
     for name, backbone in backbones.items():
         flops = count_flops(backbone, one)['total']
-        overhead, stage_hw = measure_overhead(backbone, inputs, device,
-                                              max(1, settings.repeats // 2))
+        overhead = measure_overhead(backbone, inputs, device, max(1, settings.repeats // 2))
         results[name] = dict(images_per_s=summarize(samples[name]),
                              backbone_gflops=flops / 1e9,
-                             kept_tokens=kept_tokens(backbone, stage_hw),
+                             kept_tokens=kept_tokens(backbone),
                              overhead=overhead)
     if full_models is not None:
         calls, call_names = OrderedDict(), {}

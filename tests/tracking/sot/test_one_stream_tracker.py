@@ -63,8 +63,9 @@ def test_pruning_stops_search_tokens_only_and_keeps_output_shapes():
         torch.testing.assert_close(out_full[key], out_dense[key])
     assert not torch.allclose(out_pruned['score'], out_dense['score'])
     records = pruned.backbone.pruner.last_records
-    assert [index for index, _ in records] == [0, 1]
-    for _, kept in records:   # half of the 8 x 8 search tokens, none of the template's
+    assert [record.block_index for record in records] == [0, 1]
+    for _, hw, kept in records:   # half of the 8 x 8 search tokens, none of the template's
+        assert hw == (8, 8)
         assert kept.shape == (2, 32) and int(kept.max()) < 64
 
 
@@ -136,7 +137,7 @@ def test_other_backbones_prune_search_tokens_and_attend_to_the_template(backbone
         x1, _ = joint_forward(dense.backbone, data['template'].transpose(0, 1), search)
         x2, _ = joint_forward(dense.backbone, 1 - data['template'].transpose(0, 1), search)
         assert not torch.allclose(x1, x2)
-    kept = [k.shape[1] for _, k in pruned.backbone.pruner.last_records]
+    kept = [k.shape[1] for _, _, k in pruned.backbone.pruner.last_records]
     assert kept == [n // 2 for n in search_grids]
 
 

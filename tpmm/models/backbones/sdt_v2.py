@@ -43,16 +43,16 @@ class SDTV2(ConvTransformerBackbone):
     '8-256'   64, 128, 256, 360     1, 2, 6, 2    14.75       15.1M
     '8-384'   96, 192, 384, 480     1, 2, 6, 2    30.85       31.3M
     '8-512'   128, 256, 512, 640    1, 2, 6, 2    54.71       55.4M
-    'toy'     16, 32, 64, 64        1, 1, 2, 1    0.38        --
+    'tiny'    16, 32, 64, 64        1, 1, 2, 1    0.38        --
     ========  ====================  ============  ==========  =========
 
     ``'8-384'`` and ``'8-512'`` are the reference ``metaspikformer_8_384`` /
     ``_8_512`` (the released checkpoint is the 55M ``'8-512'``); ``'8-256'`` is the
     15M model of the reference detection / segmentation configs
-    (``embed_dim=[64, 128, 256, 360]``). ``'toy'`` is for tests and demos.
+    (``embed_dim=[64, 128, 256, 360]``). ``'tiny'`` is for tests and demos.
     ``depths[0]`` counts the stage-0 blocks after the stem block.
 
-    All presets: ``num_heads=8`` (``'toy'``: 2), ``mlp_ratio=4``. A custom ``arch`` is a
+    All presets: ``num_heads=8`` (``'tiny'``: 2), ``mlp_ratio=4``. A custom ``arch`` is a
     dict with exactly the keys ``embed_dims`` (4 ints, the first even), ``depths`` (4
     ints >= 1), ``num_heads`` (divides ``embed_dims[2:]``), ``mlp_ratio`` (int).
 

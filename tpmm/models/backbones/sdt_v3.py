@@ -38,12 +38,12 @@ class SDTV3(ConvTransformerBackbone):
     's'     32, 64, 128, 192      1, 2, 6, 2    4.91        5.1M
     'm'     48, 96, 192, 240      1, 2, 6, 2    9.78        10.0M
     'l'     64, 128, 256, 360     1, 2, 6, 2    18.63       19.0M
-    'toy'   16, 32, 64, 64        1, 1, 2, 1    0.45        --
+    'tiny'  16, 32, 64, 64        1, 1, 2, 1    0.45        --
     ======  ====================  ============  ==========  =========
 
-    ``'t'`` is in the reference code without a published result; ``'toy'`` is for tests
+    ``'t'`` is in the reference code without a published result; ``'tiny'`` is for tests
     and demos.
-    All presets: ``num_heads=8`` (``'toy'``: 2), ``mlp_ratio=4``; a custom ``arch`` dict
+    All presets: ``num_heads=8`` (``'tiny'``: 2), ``mlp_ratio=4``; a custom ``arch`` dict
     takes the keys of :class:`SDTV2`. The published 83M / 173M models
     (``Model_Large``) are a different, 3-stage design and are not covered.
 

@@ -18,7 +18,7 @@ import torch
 from spikingjelly.activation_based import functional
 from torch import nn
 
-from tpmm.models.layers import run_prunable_stage
+from tpmm.pruning import run_prunable_stage
 from .template_joint_block import TemplateJointBlock, TemplateTokens
 
 #: (per-grid modules, prunable blocks, backbone-wide index of the first block)
@@ -26,15 +26,23 @@ Stage = Tuple[Sequence[nn.Module], Sequence[nn.Module], int]
 
 
 def tracker_stages(backbone: nn.Module) -> List[Stage]:
-    """The stages of ``backbone`` (see the module docstring)."""
+    """The stages of ``backbone`` (see the module docstring); the prunable blocks are
+    the backbone's declared ``prunable_stages()``, which also number them."""
     if hasattr(backbone, 'patch_embed') and hasattr(backbone, 'blocks'):
-        return [([backbone.patch_embed], list(backbone.blocks), 0)]
-    names = ('stem_conv', 'stem_block', 'downsamples', 'stages')
-    if all(hasattr(backbone, n) for n in names) and len(backbone.stages) == 4:
+        per_grid = [[backbone.patch_embed]]
+    elif (all(hasattr(backbone, n) for n in ('stem_conv', 'stem_block', 'downsamples',
+                                              'stages')) and len(backbone.stages) == 4):
         ds, st = backbone.downsamples, backbone.stages
-        return [([backbone.stem_conv, backbone.stem_block, ds[0], *st[0], ds[1], *st[1],
-                  ds[2]], list(st[2]), 0),
-                ([ds[3]], list(st[3]), len(st[2]))]
+        per_grid = [[backbone.stem_conv, backbone.stem_block, ds[0], *st[0], ds[1], *st[1],
+                     ds[2]], [ds[3]]]
+    else:
+        per_grid = None
+    if per_grid is not None:
+        stages, first_index = [], 0
+        for modules, blocks in zip(per_grid, backbone.prunable_stages()):
+            stages.append((modules, list(blocks), first_index))
+            first_index += len(blocks)
+        return stages
     raise TypeError(f'{type(backbone).__name__} cannot serve the one-stream tracker: '
                     'supported are single-scale backbones (SDTV1, Spikformer: patch_embed + '
                     'blocks) and Meta-SpikeFormer ones (SDTV2, SDTV3)')
@@ -71,7 +79,7 @@ def joint_forward(backbone: nn.Module, template: torch.Tensor,
         raise ValueError(f'event frames have {search.shape[0]} time bins but the backbone '
                          f'runs T={backbone.T}; set the dataset num_bins to T')
     functional.reset_net(backbone)
-    backbone.pruner.reset_records()
+    backbone.pruner.start_forward()
     z, x = template, search
     for grid_modules, blocks, first_index in tracker_stages(backbone):
         z = run_per_grid(grid_modules, z)

@@ -12,7 +12,8 @@ from typing import Dict, Tuple
 
 import torch
 from spikingjelly.activation_based import functional
-from torch import nn
+
+from tpmm.pruning import PrunableBlock
 
 
 class TemplateTokens:
@@ -24,30 +25,33 @@ class TemplateTokens:
         self.side: Dict[str, torch.Tensor] = {}
 
 
-class TemplateJointBlock:
-    """Prunable-block protocol over search tokens for ``block``, carrying ``template``.
+class TemplateJointBlock(PrunableBlock):
+    """A :class:`PrunableBlock` over search tokens for ``block``, carrying ``template``.
 
-    Not an ``nn.Module``: built per forward, it adds no parameters or state-dict keys.
+    Built per forward and never attached to the tracker, so it adds no state-dict keys.
     Every call of the wrapped block starts from reset neuron states, since template and
     search pass its spiking neurons in separate calls (each a full ``T`` sequence).
     """
 
-    def __init__(self, block: nn.Module, template: TemplateTokens):
+    def __init__(self, block: PrunableBlock, template: TemplateTokens):
+        super().__init__()
         self.block = block
         self.template = template
 
+    @property
+    def has_mix(self) -> bool:
+        return self.block.has_mix
+
     def mix(self, x: torch.Tensor, hw: Tuple[int, int]):
         """``[T, B, C, Nx]`` -> ``(x, side)``; the template is mixed on its own grid."""
-        mix = getattr(self.block, 'mix', None)
-        if mix is None:
+        if not self.block.has_mix:
             self.template.side = {}
             return x, {}
         functional.reset_net(self.block)
-        z = mix(self.template.tokens, self.template.hw)
-        self.template.tokens, self.template.side = z if isinstance(z, tuple) else (z, {})
+        self.template.tokens, self.template.side = self.block.mix(self.template.tokens,
+                                                                  self.template.hw)
         functional.reset_net(self.block)
-        out = mix(x, hw)
-        return out if isinstance(out, tuple) else (out, {})
+        return self.block.mix(x, hw)
 
     def tokenwise(self, x: torch.Tensor, **side: torch.Tensor) -> torch.Tensor:
         """``[T, B, C, K]`` kept search tokens -> ``[T, B, C, K]``, run jointly with the
