@@ -81,6 +81,44 @@ def test_unreachable_budget_names_the_maximum_reduction():
         KeepScheduleCalibrator(make_backbone(), data).search(0.95)
 
 
+def linear_latency(backbone):
+    """A latency model for the tests: 1 ms per MFLOP of the backbone's current pruner
+    (counted here on a forward, independently of the calibrator)."""
+    return count_flops(backbone, torch.zeros(1, 3, 64, 64))['total'] / 1e6
+
+
+def test_latency_search_stops_at_the_first_schedule_within_the_target():
+    backbone, data = make_backbone(), batches()
+    unpruned_ms = flops_with(backbone, None, data[0][:1]) / 1e6
+    target_ms = 0.9 * unpruned_ms
+    calibrator = KeepScheduleCalibrator(make_backbone(), data, step=0.25,
+                                        latency=linear_latency)
+    result = calibrator.search_latency(target_ms)
+    pruning = dict(type='IRToP', keep_schedule=result.keep_schedule, schedule_unit='tokens')
+    assert flops_with(backbone, pruning, data[0][:1]) / 1e6 == result.latency_ms <= target_ms
+    assert result.unpruned_latency_ms == unpruned_ms
+    # one step less would have missed the target: the search spends no more than needed
+    before = [16] * 3
+    for block, kept, _, _ in result.history[:-1]:
+        before[block] = kept
+    previous = dict(type='IRToP', keep_schedule=[min(1.0, (k + 0.5) / 16) for k in before],
+                    schedule_unit='tokens')
+    assert flops_with(backbone, previous, data[0][:1]) / 1e6 > target_ms
+    # the same greedy steps as the FLOPs search
+    flops_result = KeepScheduleCalibrator(make_backbone(), data, step=0.25).search(
+        1 - result.flops / result.unpruned_flops)
+    assert flops_result.history[:len(result.history) - 1] == result.history[:-1]
+
+
+def test_unreachable_latency_names_the_fastest_time():
+    backbone, data = make_backbone(), batches()
+    minimum = dict(type='IRToP', keep_schedule=[1.5 / 16] * 3, schedule_unit='tokens')
+    fastest_ms = flops_with(backbone, minimum, data[0][:1]) / 1e6
+    calibrator = KeepScheduleCalibrator(make_backbone(), data, latency=linear_latency)
+    with pytest.raises(ValueError, match=f'takes {fastest_ms:.2f} ms'):
+        calibrator.search_latency(0.5 * fastest_ms)
+
+
 def test_calibrate_tool_writes_an_overlay_that_meets_the_budget(tmp_path):
     data_root = str(tmp_path / 'digits')  # the config's stock CustomDataset reads files
     make_digits.main(['--out-dir', data_root, '--num-digits', '4', '--placements', '1', '1', '1'])
@@ -105,3 +143,33 @@ def test_calibrate_tool_writes_an_overlay_that_meets_the_budget(tmp_path):
     unpruned = flops_with(backbone, None, image)
     pruned = flops_with(backbone, pruning.to_dict(), image)
     assert abs(pruned - 0.92 * unpruned) <= 0.02 * 0.92 * unpruned
+
+
+def test_calibrate_tool_keeps_the_least_distorting_criterion(tmp_path):
+    data_root = str(tmp_path / 'digits')
+    make_digits.main(['--out-dir', data_root, '--num-digits', '4', '--placements', '1', '1', '1'])
+    cfg = Config.fromfile(DIGITS_CONFIG)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    for module in model.modules():  # an untrained net is silent in eval mode: make it fire
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.weight.data.fill_(4.0)
+    checkpoint = tmp_path / 'digits.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
+    out = tmp_path / 'calibrated.py'
+    args = [DIGITS_CONFIG, str(checkpoint), '--target-flops-reduction', '0.08',
+            '--num-images', '4', '--batch-size', '4', '--step', '0.5', '--out', str(out),
+            '--cfg-options', f'train_dataloader.dataset.data_root={data_root}']
+    distortion = {}
+    for overlay in ('irtop_k0.5', 'irtop_l2_k0.5'):
+        result, _ = calibrate.main(args + ['--pruning', overlay])
+        distortion[overlay] = result.distortion
+    assert distortion['irtop_k0.5'] != distortion['irtop_l2_k0.5']
+    result, _ = calibrate.main(args + ['--pruning', 'irtop_k0.5', 'irtop_l2_k0.5'])
+    best = min(distortion, key=distortion.get)
+    assert result.distortion == distortion[best]
+    text = out.read_text()
+    assert f'criterion of {best}' in text and 'criteria tried: irtop_k0.5' in text
+    scorer = Config.fromfile(str(out)).model.backbone.pruning.scorer
+    assert (scorer.get('spatial', {}).get('metric') == 'l2') == (best == 'irtop_l2_k0.5')

@@ -1,13 +1,15 @@
-"""Calibrate a per-block keep schedule to a backbone-FLOPs budget.
+"""Calibrate a per-block keep schedule to a backbone-FLOPs or latency budget.
 
 A greedy sensitivity search: starting from the unpruned backbone, each step lowers the
 kept-token count of the one prunable block whose step costs the least output
 distortion per FLOP saved, until the backbone's FLOPs (counted on a real pruned forward,
-:func:`count_flops`) reach the target. Distortion is the mean relative L2 error of the
+:func:`count_flops`) reach the target, or until its measured latency does. Distortion is the mean relative L2 error of the
 backbone's outputs against the unpruned backbone on calibration images, so the search
 needs no labels and works for any task head.
 """
 import copy
+import statistics
+import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -30,6 +32,8 @@ class CalibrationResult:
         flops / unpruned_flops: backbone FLOPs per image, pruned and unpruned.
         distortion: mean relative output error of the schedule on the calibration data.
         history: ``(block index, kept tokens, flops, distortion)`` per accepted step.
+        latency_ms / unpruned_latency_ms: backbone time per image, pruned and unpruned,
+            for a latency search (``None`` for a FLOPs search).
     """
 
     keep_schedule: List[float]
@@ -39,6 +43,8 @@ class CalibrationResult:
     unpruned_flops: int
     distortion: float
     history: List[Tuple[int, int, int, float]] = field(default_factory=list)
+    latency_ms: Optional[float] = None
+    unpruned_latency_ms: Optional[float] = None
 
     @property
     def reduction(self) -> float:
@@ -75,6 +81,10 @@ class KeepScheduleCalibrator:
             tokens (N: its grid).
         min_keep (float): no block keeps fewer than ``max(1, int(min_keep * N))``.
         log (callable, optional): receives one progress line per accepted step.
+        latency (callable, optional): ``latency(backbone) -> ms``, the backbone's time
+            per image with its current pruner, for :meth:`search_latency`; by default
+            the median of 5 timed forwards of the first calibration image (after one
+            warm-up) on the device the backbone is on.
     """
 
     def __init__(self,
@@ -83,7 +93,8 @@ class KeepScheduleCalibrator:
                  pruning: Optional[dict] = None,
                  step: float = 0.1,
                  min_keep: float = 0.1,
-                 log: Optional[Callable[[str], None]] = None):
+                 log: Optional[Callable[[str], None]] = None,
+                 latency: Optional[Callable[[nn.Module], float]] = None):
         if not batches:
             raise ValueError('KeepScheduleCalibrator needs at least one calibration batch')
         if not 0 < step < 1 or not 0 < min_keep <= 1:
@@ -98,6 +109,7 @@ class KeepScheduleCalibrator:
         self.step = step
         self.min_keep = min_keep
         self.log = log or (lambda line: None)
+        self.latency = latency or self._timed_forward
         self.num_blocks = backbone.num_prunable_blocks
         self.original_pruner = backbone.pruner
         try:
@@ -173,27 +185,15 @@ class KeepScheduleCalibrator:
                 f'the reduction is at most {reachable:.1%} (the rest of '
                 f'{type(self.backbone).__name__} is never pruned)')
         target = (1 - target_reduction) * self.unpruned_flops
-        kept, floor = list(self.grid_tokens), self.minimum_kept()
-        steps = [max(1, round(self.step * n)) for n in self.grid_tokens]
+        kept = list(self.grid_tokens)
         flops, distortion = self.unpruned_flops, 0.0
         history = []
         try:
             while flops > target * (1 + tolerance):
-                best = None
-                for i in range(self.num_blocks):
-                    if kept[i] <= floor[i]:
-                        continue
-                    trial = list(kept)
-                    trial[i] = max(floor[i], kept[i] - steps[i])
-                    trial_flops, trial_distortion = self.measure(trial)
-                    if trial_flops >= flops:
-                        continue
-                    cost = (trial_distortion - distortion) / (flops - trial_flops)
-                    if best is None or cost < best[0]:
-                        best = (cost, i, trial, trial_flops, trial_distortion)
+                best = self._cheapest_step(kept, flops, distortion)
                 if best is None:
                     break
-                _, i, trial, trial_flops, trial_distortion = best
+                i, trial, trial_flops, trial_distortion = best
                 if trial_flops < target * (1 - tolerance):  # overshot: settle in between
                     trial, trial_flops, trial_distortion = self._settle(
                         i, kept[i], (trial, trial_flops, trial_distortion),
@@ -209,6 +209,89 @@ class KeepScheduleCalibrator:
             keep_schedule=[ratio_for_tokens(k, n) for k, n in zip(kept, self.grid_tokens)],
             kept_tokens=kept, grid_tokens=list(self.grid_tokens), flops=flops,
             unpruned_flops=self.unpruned_flops, distortion=distortion, history=history)
+
+    def search_latency(self, target_ms: float) -> CalibrationResult:
+        """Greedy search (the same steps as :meth:`search`) until the measured backbone
+        latency per image is at most ``target_ms``.
+
+        Raises:
+            ValueError: the target is below the latency with every prunable block at its
+                minimum.
+        """
+        if not target_ms > 0:
+            raise ValueError(f'target latency must be > 0 ms, got {target_ms!r}')
+        try:
+            self._set_pruner(None)
+            unpruned_ms = self.latency(self.backbone)
+            self._set_pruner(self.minimum_kept())
+            fastest_ms = self.latency(self.backbone)
+        finally:
+            self.backbone.pruner = self.original_pruner
+        if target_ms < fastest_ms:
+            raise ValueError(
+                f'a latency of {target_ms:g} ms per image cannot be reached: with every '
+                f'prunable block at its minimum ({self.min_keep:g} of its tokens) '
+                f'{type(self.backbone).__name__} takes {fastest_ms:.2f} ms on this device '
+                f'(unpruned {unpruned_ms:.2f} ms)')
+        kept = list(self.grid_tokens)
+        flops, distortion, latency_ms = self.unpruned_flops, 0.0, unpruned_ms
+        history = []
+        try:
+            while latency_ms > target_ms:
+                best = self._cheapest_step(kept, flops, distortion)
+                if best is None:
+                    break
+                i, kept, flops, distortion = best
+                self._set_pruner(kept)
+                latency_ms = self.latency(self.backbone)
+                history.append((i, kept[i], flops, distortion))
+                self.log(f'block {i}: keep {kept[i]}/{self.grid_tokens[i]} tokens, '
+                         f'{latency_ms:.2f} ms (target {target_ms:g} ms), FLOPs '
+                         f'-{1 - flops / self.unpruned_flops:.1%}, distortion '
+                         f'{distortion:.4f}')
+        finally:
+            self.backbone.pruner = self.original_pruner
+        return CalibrationResult(
+            keep_schedule=[ratio_for_tokens(k, n) for k, n in zip(kept, self.grid_tokens)],
+            kept_tokens=kept, grid_tokens=list(self.grid_tokens), flops=flops,
+            unpruned_flops=self.unpruned_flops, distortion=distortion, history=history,
+            latency_ms=latency_ms, unpruned_latency_ms=unpruned_ms)
+
+    def _cheapest_step(self, kept: List[int], flops: int, distortion: float
+                       ) -> Optional[Tuple[int, List[int], int, float]]:
+        """Of the one-block steps down from ``kept``, the one that adds the least
+        distortion per FLOP saved: ``(block, kept, flops, distortion)``, ``None`` when no
+        block can go lower."""
+        floor = self.minimum_kept()
+        best = None
+        for i in range(self.num_blocks):
+            if kept[i] <= floor[i]:
+                continue
+            trial = list(kept)
+            trial[i] = max(floor[i], kept[i] - max(1, round(self.step * self.grid_tokens[i])))
+            trial_flops, trial_distortion = self.measure(trial)
+            if trial_flops >= flops:
+                continue
+            cost = (trial_distortion - distortion) / (flops - trial_flops)
+            if best is None or cost < best[0]:
+                best = (cost, i, trial, trial_flops, trial_distortion)
+        return None if best is None else best[1:]
+
+    def _timed_forward(self, backbone: nn.Module, repeats: int = 5) -> float:
+        """Median ms of a forward of the first calibration image (one warm-up)."""
+        image = self.batches[0][:1]
+        times = []
+        with torch.no_grad():
+            for run in range(repeats + 1):
+                if image.is_cuda:
+                    torch.cuda.synchronize(image.device)
+                start = time.perf_counter()
+                backbone(image)
+                if image.is_cuda:
+                    torch.cuda.synchronize(image.device)
+                if run:
+                    times.append(1000 * (time.perf_counter() - start))
+        return statistics.median(times)
 
     def _settle(self, block: int, high: int, overshot: Tuple[List[int], int, float],
                 limit: float) -> Tuple[List[int], int, float]:
