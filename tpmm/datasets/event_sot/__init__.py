@@ -1,5 +1,7 @@
-"""Event-based single-object tracking data: FE108 / VisEvent / FELT readers, events to
-frames, OSTrack-style template / search crops, and an offline FE108-layout generator."""
+"""Event-based single-object tracking data: FE108 / VisEvent / FELT readers, ``.aedat4``
+to event lists, events to frames, OSTrack-style template / search crops, and an offline
+FE108-layout generator."""
+from .aedat4_events import aedat4_path, convert_sequence, read_aedat4_events
 from .cropping import box_from_crop, box_in_crop, clip_box, crop_side, crop_square
 from .event_frames import events_to_frames, frames_to_images
 from .event_simulator import ContrastThresholdEventSimulator, log_intensity
@@ -15,5 +17,5 @@ __all__ = [
     'frames_to_images', 'ContrastThresholdEventSimulator', 'log_intensity',
     'SyntheticEventSOTGenerator', 'SampleSOTPair', 'LoadEventFrames', 'CropTemplateSearch',
     'PackSOTInputs', 'frames_to_tensor', 'crop_side', 'crop_square', 'box_in_crop',
-    'box_from_crop', 'clip_box'
+    'box_from_crop', 'clip_box', 'aedat4_path', 'read_aedat4_events', 'convert_sequence'
 ]

@@ -20,8 +20,11 @@ top-left corner, pixels). Two event representations are read:
   sorted by time, named like the release's ``.aedat4`` with the ``.npy`` suffix, plus
   ``timestamps.txt`` (the time in microseconds at which each annotated frame ends).
   Frame ``i`` accumulates the events of ``[timestamps[i-1], timestamps[i])`` (frame 0:
-  a window of the same length as frame 1's). ``.aedat4`` itself is not read (that
-  needs the ``dv-processing`` library); convert it to ``.npy`` once.
+  a window of the same length as frame 1's). ``timestamps.txt`` is in the clock of the
+  events (the ``.aedat4`` recording's microseconds). The readers do not decode
+  ``.aedat4`` at each epoch: convert the release's files once with
+  ``tools/dataset_converters/aedat4_to_events.py ROOT --layout fe108|visevent|felt``
+  (:mod:`.aedat4_events`: same clock, polarity ``1`` / ``0``).
 """
 import os.path as osp
 from typing import Tuple
