@@ -119,6 +119,24 @@ def test_unreachable_latency_names_the_fastest_time():
         calibrator.search_latency(0.5 * fastest_ms)
 
 
+def test_latency_search_that_ends_above_the_target_says_so():
+    """Timing noise: the fastest schedule measured 1.5x slower during the search than in
+    the reachability check; the search must not return a schedule that misses."""
+    calls = []
+
+    def noisy_latency(backbone):
+        calls.append(None)
+        return linear_latency(backbone) * (1.0 if len(calls) <= 2 else 1.5)
+
+    data = batches()
+    minimum = dict(type='IRToP', keep_schedule=[1.5 / 16] * 3, schedule_unit='tokens')
+    fastest_ms = flops_with(make_backbone(), minimum, data[0][:1]) / 1e6
+    calibrator = KeepScheduleCalibrator(make_backbone(), data, step=0.5,
+                                        latency=noisy_latency)
+    with pytest.raises(ValueError, match='was not reached.*timing noise'):
+        calibrator.search_latency(1.2 * fastest_ms)
+
+
 def test_calibrate_tool_writes_an_overlay_that_meets_the_budget(tmp_path):
     data_root = str(tmp_path / 'digits')  # the config's stock CustomDataset reads files
     make_digits.main(['--out-dir', data_root, '--num-digits', '4', '--placements', '1', '1', '1'])

@@ -120,7 +120,7 @@ class LeftColumnsPruner(EarlyStopTokenPruner):
 
     def select(self, block, block_input, mixed, k: int, ctx: PruningContext):
         h, w = ctx.hw
-        column_major = torch.arange(h * w).reshape(h, w).t().flatten()
+        column_major = torch.arange(h * w, device=block_input.device).reshape(h, w).t().flatten()
         return column_major[:k].expand(block_input.shape[1], k)
 
 

@@ -77,8 +77,9 @@ def calibrate_keep_schedule(cfg: Config, checkpoint: str,
     Builds ``cfg.model`` with the weights of ``checkpoint`` (one that does not fit is
     refused, naming the keys) on ``device``, and searches a schedule for every overlay
     of ``criteria`` (their criterion; keep ratios are replaced) to either
-    ``target_flops_reduction`` or ``target_latency_ms`` (measured on ``device``). The
-    criterion whose schedule distorts the backbone outputs least wins.
+    ``target_flops_reduction`` or ``target_latency_ms`` (measured on ``device``). Every
+    candidate's schedule meets the budget (a search that cannot raises); the criterion
+    whose schedule distorts the backbone outputs least wins.
     """
     if (target_flops_reduction is None) == (target_latency_ms is None):
         raise ValueError('give exactly one budget: target_flops_reduction or '

@@ -2,8 +2,9 @@
 
 A greedy sensitivity search: starting from the unpruned backbone, each step lowers the
 kept-token count of the one prunable block whose step costs the least output
-distortion per FLOP saved, until the backbone's FLOPs (counted on a real pruned forward,
-:func:`count_flops`) reach the target, or until its measured latency does. Distortion is the mean relative L2 error of the
+distortion per FLOP saved, until the backbone's FLOPs (counted on a real pruned
+forward, :func:`count_flops`) reach the target, or until its measured latency does.
+Distortion is the mean relative L2 error of the
 backbone's outputs against the unpruned backbone on calibration images, so the search
 needs no labels and works for any task head.
 """
@@ -216,7 +217,7 @@ class KeepScheduleCalibrator:
 
         Raises:
             ValueError: the target is below the latency with every prunable block at its
-                minimum.
+                minimum, or the steps ran out above it (timing noise near that minimum).
         """
         if not target_ms > 0:
             raise ValueError(f'target latency must be > 0 ms, got {target_ms!r}')
@@ -251,6 +252,12 @@ class KeepScheduleCalibrator:
                          f'{distortion:.4f}')
         finally:
             self.backbone.pruner = self.original_pruner
+        if latency_ms > target_ms:
+            raise ValueError(
+                f'a latency of {target_ms:g} ms per image was not reached: with every '
+                f'prunable block at its minimum {type(self.backbone).__name__} took '
+                f'{latency_ms:.2f} ms this time ({fastest_ms:.2f} ms before the search); '
+                f'the target is within the timing noise of the fastest schedule')
         return CalibrationResult(
             keep_schedule=[ratio_for_tokens(k, n) for k, n in zip(kept, self.grid_tokens)],
             kept_tokens=kept, grid_tokens=list(self.grid_tokens), flops=flops,

@@ -31,8 +31,8 @@ class IRToP(EarlyStopTokenPruner):
     ``irtop_sdtv1`` / ``irtop_qkformer`` / ``irtop_sdtv3`` overlays add each paper
     backbone's schedule, window and terms.
 
-    Blocks with ratio 1.0 (``keep_ratio=1.0``, before ``start_block``, past the end of
-    the schedule) run unpruned, without scoring: ``keep_ratio=1.0`` gives exactly
+    Without ``sticky``, blocks with ratio 1.0 (``keep_ratio=1.0``, before
+    ``start_block``, past the end of the schedule) run unpruned, without scoring: ``keep_ratio=1.0`` gives exactly
     the unpruned output.
 
     ``sticky=True``: a token stopped at a block stays stopped for the rest of the

@@ -53,7 +53,8 @@ def clip_box(box: Sequence[float], height: int, width: int,
              min_size: float = 4.0) -> Tuple[float, float, float, float]:
     """Clip ``x, y, w, h`` to the frame, keeping at least ``min_size`` per side."""
     x, y, w, h = [float(v) for v in box]
-    x1, y1 = min(max(x, 0.0), width - min_size), min(max(y, 0.0), height - min_size)
+    x1 = max(0.0, min(max(x, 0.0), width - min_size))
+    y1 = max(0.0, min(max(y, 0.0), height - min_size))
     x2, y2 = max(min(x + w, float(width)), x1 + min_size), max(min(y + h, float(height)),
                                                                y1 + min_size)
     return x1, y1, x2 - x1, y2 - y1

@@ -39,7 +39,7 @@ def tracker_stages(backbone: nn.Module) -> List[Stage]:
         per_grid = None
     if per_grid is not None:
         stages, first_index = [], 0
-        for modules, blocks in zip(per_grid, backbone.prunable_stages()):
+        for modules, blocks in zip(per_grid, backbone.prunable_stages(), strict=True):
             stages.append((modules, list(blocks), first_index))
             first_index += len(blocks)
         return stages

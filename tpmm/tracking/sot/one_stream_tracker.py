@@ -45,7 +45,8 @@ class OneStreamSpikingTracker(BaseModel):
 
     Args:
         backbone (dict): a tpmm spiking backbone that :mod:`.backbone_adapter` splits
-            into stages (SDTV1, Spikformer, SDTV2, SDTV3), ``out_type='pooled'``.
+            into stages (SDTV1, Spikformer, SDTV2, SDTV3); its ``out_type`` plays no
+            part (the tracker runs the stages, not the backbone's ``forward``).
         head (dict): the box head, e.g. ``dict(type='SOTCenterHead', in_channels=C)``.
         loss_weights (dict): weights of ``focal``, ``giou`` and ``l1``.
         use_window (bool): multiply test-time scores by a Hann window (OSTrack).

@@ -29,8 +29,8 @@ class TemplateJointBlock(PrunableBlock):
     """A :class:`PrunableBlock` over search tokens for ``block``, carrying ``template``.
 
     Built per forward and never attached to the tracker, so it adds no state-dict keys.
-    Every call of the wrapped block starts from reset neuron states, since template and
-    search pass its spiking neurons in separate calls (each a full ``T`` sequence).
+    Each template, search and joint call of the wrapped block resets its neurons first,
+    since template and search pass them in separate calls (each a full ``T`` sequence).
     """
 
     def __init__(self, block: PrunableBlock, template: TemplateTokens):
