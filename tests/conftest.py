@@ -26,6 +26,16 @@ def isolated_default_scope():
         yield
 
 
+@pytest.fixture
+def restore_default_scope():
+    """mmengine's Runner leaves its default scope as the current one; drop the scopes a
+    test creates so that later tests build in their own scope."""
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in set(DefaultScope._instance_dict) - before:
+        DefaultScope._instance_dict.pop(name)
+
+
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """One intra-op thread per test: the models here are tiny, one thread runs them

@@ -53,14 +53,3 @@ def tiny_imagenet(tmp_path_factory):
         val_labels.append(label)
     (root / 'meta' / 'val.txt').write_text('\n'.join(val_lines) + '\n')
     return str(root), CLASSES, val_labels
-
-
-@pytest.fixture
-def restore_default_scope():
-    """mmengine's Runner leaves its default scope as the current one; drop the scopes a
-    test creates so that later tests build in their own scope."""
-    from mmengine.registry import DefaultScope
-    before = set(DefaultScope._instance_dict)
-    yield
-    for name in set(DefaultScope._instance_dict) - before:
-        DefaultScope._instance_dict.pop(name)

@@ -82,16 +82,6 @@ def test_the_stock_dataset_of_the_configs_reads_the_written_canvases(digits_root
         sweep.footprint(osp.join(digits_root, 'elsewhere', '000000.png'))
 
 
-@pytest.fixture
-def restore_default_scope():
-    """mmengine's Runner leaves its default scope as the current one; drop the scopes a
-    test creates so that later tests build in their own scope."""
-    before = set(DefaultScope._instance_dict)
-    yield
-    for name in set(DefaultScope._instance_dict) - before:
-        DefaultScope._instance_dict.pop(name)
-
-
 def train(args, monkeypatch):
     monkeypatch.setattr(sys, 'argv', ['train.py', *args])
     runpy.run_path(osp.join(REPO_ROOT, 'tools', 'train.py'), run_name='__main__')
