@@ -13,22 +13,15 @@
 # counterpart; evaluate such a checkpoint with --cfg-options model.backbone.T=4.
 # Converted weights: tools/model_converters/sdt_v2_2tpmm.py SRC DST --classifier.
 _base_ = [
+    '../_base_/models/spiking_classifier_in1k.py',
     '../_base_/datasets/imagenet_bs64_mae-randaug_224.py',
     '../_base_/schedules/imagenet_adamw_mae-cosine_200e.py',
     '../_base_/default_runtime_cls.py',
 ]
 
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='tpmm.SDTV2', arch='8-512', T=1, last_stage_stride=1,
-                  out_type='pooled'),
-    neck=None,
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=640,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        topk=(1, 5)))
+    backbone=dict(type='tpmm.SDTV2', arch='8-512', T=1, last_stage_stride=1),
+    head=dict(in_channels=640))
 
 train_dataloader = dict(batch_size=128)
 val_dataloader = dict(batch_size=128)

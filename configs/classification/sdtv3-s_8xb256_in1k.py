@@ -12,22 +12,15 @@
 # Not reproduced: drop_path 0.1, AMP.
 # Converted weights: tools/model_converters/sdt_v3_2tpmm.py SRC DST --classifier.
 _base_ = [
+    '../_base_/models/spiking_classifier_in1k.py',
     '../_base_/datasets/imagenet_bs64_mae-randaug_224.py',
     '../_base_/schedules/imagenet_adamw_mae-cosine_200e.py',
     '../_base_/default_runtime_cls.py',
 ]
 
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='tpmm.SDTV3', arch='s', T=1, max_spike=4, last_stage_stride=1,
-                  out_type='pooled'),
-    neck=None,
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=192,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        topk=(1, 5)))
+    backbone=dict(type='tpmm.SDTV3', arch='s', T=1, max_spike=4, last_stage_stride=1),
+    head=dict(in_channels=192))
 
 train_dataloader = dict(batch_size=256)
 val_dataloader = dict(batch_size=256)

@@ -10,21 +10,15 @@
 # Not reproduced: AMP (add --amp on GPUs).
 # Converted weights: tools/model_converters/spikformer2tpmm.py SRC DST --classifier.
 _base_ = [
+    '../_base_/models/spiking_classifier_in1k.py',
     '../_base_/datasets/imagenet_bs64_mae-randaug_224.py',
     '../_base_/schedules/imagenet_timm-cosine_300e.py',
     '../_base_/default_runtime_cls.py',
 ]
 
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='tpmm.Spikformer', arch='8-384', T=4, out_type='pooled'),
-    neck=None,
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=384,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        topk=(1, 5)),
+    backbone=dict(type='tpmm.Spikformer', arch='8-384', T=4),
+    head=dict(in_channels=384),
     train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)],
                    probs=[0.5, 0.5]))
 
