@@ -22,16 +22,16 @@ Steps (stock entry points as subprocesses, logs under ``<work-dir>/``):
 Prints a table and writes every number to ``<work-dir>/results.json``.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import re
 import statistics
-import subprocess
-import sys
 import time
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tpmm.analysis import records_table
+from tpmm.engine import DemoRunner
+from tpmm.engine.demo_runner import REPO_ROOT
+
 CONFIG = 'configs/tracking/sot/sdtrack_sdtv1-tiny_synthetic-fe108.py'
 #: (variant, checkpoint kind, pruning overlay)
 VARIANTS = [('untrained', 'random', None), ('trained', 'trained', None),
@@ -47,26 +47,6 @@ def parse_args():
     parser.add_argument('--threads', type=int, default=1, help='intra-op threads')
     parser.add_argument('--timing-repeats', type=int, default=20)
     return parser.parse_args()
-
-
-def run(cmd, log_path, threads):
-    """Run ``cmd`` from the repository root, output to ``log_path``; returns the output."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    start = time.time()
-    result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    log = result.stdout + result.stderr
-    with open(log_path, 'w') as f:
-        f.write(log)
-    if result.returncode:
-        raise RuntimeError(f'{" ".join(cmd)} failed (log {log_path}):\n{log[-3000:]}')
-    print(f'  {osp.basename(log_path)}: {time.time() - start:.0f} s')
-    return log
-
-
-def sot_scores(log):
-    """The last ``sot/...`` scores printed in ``log``."""
-    line = [ln for ln in log.splitlines() if 'sot/AUC' in ln][-1]
-    return {k: float(v) for k, v in re.findall(r'sot/(\w+): ([\d.]+)', line)}
 
 
 def random_checkpoint(cfg, path):
@@ -110,56 +90,50 @@ def backbone_times(cfg, checkpoint, repeats):
     return {name: statistics.median(v[2:]) for name, v in times.items()}
 
 
+def results_table(results: dict) -> str:
+    """The demo's table: one row per variant, scores in %, backbone ms."""
+    columns = [('variant', 'variant')] + [(f'sot/{m}', m) for m in METRICS] + [
+        ('backbone_ms', 'backbone ms')]
+    records = [dict(scores, variant=name) for name, scores in results.items()]
+    return records_table('Event-based SOT, generated FE108-layout sequences (4 test x 40 '
+                         'frames), scores in %', columns, records,
+                         lambda key, value: f'{value:.1f}', left=('variant', ))
+
+
 def main():
     args = parse_args()
     import torch
     from mmengine.config import Config
-    import tpmm  # noqa: F401
     torch.set_num_threads(args.threads)
-    work_dir = osp.abspath(args.work_dir)
+    runner = DemoRunner(args.work_dir, 'tpmm_demo_event_tracking',
+                        env=dict(os.environ, OMP_NUM_THREADS=str(args.threads),
+                                 MKL_NUM_THREADS=str(args.threads)))
+    work_dir = runner.work_dir
     data_root = osp.abspath(args.data_root) + '/'
-    os.makedirs(work_dir, exist_ok=True)
     data = [f'{k}.dataset.data_root={data_root}'
             for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
-    python = sys.executable
-    print('1. data')
-    run([python, 'tools/dataset_converters/make_event_tracking.py', '--out', data_root],
-        osp.join(work_dir, 'make_data.log'), args.threads)
-    print('2. training')
-    train_dir = osp.join(work_dir, 'train')
-    run([python, 'tools/train.py', CONFIG, '--work-dir', train_dir, '--cfg-options', *data],
-        osp.join(work_dir, 'train.log'), args.threads)
-    with open(osp.join(train_dir, 'last_checkpoint')) as f:
-        trained = f.read().strip()
+    runner.log('1. data')
+    runner.run(['tools/dataset_converters/make_event_tracking.py', '--out', data_root],
+               osp.join(work_dir, 'make_data.log'))
+    runner.log('2. training')
+    trained = runner.train(CONFIG, osp.join(work_dir, 'train'), data)
     cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
     random_ckpt = osp.join(work_dir, 'random_init.pth')
     random_checkpoint(cfg, random_ckpt)
-    print('3. one-pass evaluation')
+    runner.log('3. one-pass evaluation')
     results = {}
     for name, kind, overlay in VARIANTS:
         checkpoint = trained if kind == 'trained' else random_ckpt
         tag = re.sub(r'[^a-z0-9.]+', '_', name.lower())
-        cmd = [python, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
-               osp.join(work_dir, 'test_' + tag)]
-        if overlay:
-            cmd += ['--pruning', overlay]
-        log = run(cmd + ['--cfg-options', *data], osp.join(work_dir, f'test_{tag}.log'),
-                  args.threads)
-        results[name] = sot_scores(log)
-    print('4. backbone timing')
+        pruning = ['--pruning', overlay] if overlay else []
+        metrics = runner.test(CONFIG, checkpoint, osp.join(work_dir, 'test_' + tag),
+                              [*pruning, '--cfg-options', *data])
+        results[name] = {k: v for k, v in metrics.items() if k.startswith('sot/')}
+    runner.log('4. backbone timing')
     for name, ms in backbone_times(cfg, trained, args.timing_repeats).items():
         results[name]['backbone_ms'] = ms
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=2)
-    header = f'{"variant":<24}' + ''.join(f'{m:>10}' for m in METRICS) + f'{"backbone ms":>13}'
-    print('\nEvent-based SOT, generated FE108-layout sequences (4 test x 40 frames), '
-          'scores in %')
-    print(header)
-    print('-' * len(header))
-    for name, scores in results.items():
-        ms = scores.get('backbone_ms')
-        print(f'{name:<24}' + ''.join(f'{scores[m]:>10.1f}' for m in METRICS)
-              + (f'{ms:>13.1f}' if ms is not None else f'{"-":>13}'))
+    runner.write_results(results)
+    print('\n' + results_table(results))
 
 
 if __name__ == '__main__':
