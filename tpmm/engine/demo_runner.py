@@ -1,5 +1,6 @@
 """The runner of the offline demos (``tools/demo.py``, ``tools/demo_tracking.py``,
-``tools/demo_event_tracking.py``): each step is a stock entry point run as a subprocess from the repository root."""
+``tools/demo_event_tracking.py``): each step is a stock entry point run as a
+subprocess from the repository root."""
 import glob
 import json
 import os
