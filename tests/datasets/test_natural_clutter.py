@@ -180,6 +180,24 @@ def test_command_line_writes_and_refuses_a_used_folder(tmp_path, monkeypatch, ca
         runpy.run_path(script, run_name='__main__')
 
 
+def test_command_line_difficulty_knobs_reach_the_generator(tmp_path, monkeypatch):
+    script = 'tools/dataset_converters/make_natural_clutter.py'
+    knobs = dict(digit_size=(0.45, 0.7), contrast=(90.0, 180.0), num_fragments=(0, 1),
+                 num_strokes=(1, 3))
+    argv = [script, '--out', str(tmp_path / 'out'), '--image-size', '64', '--num-train', '0',
+            '--num-val', '0', '--num-test', '3', '--seed', '2']
+    for key, (low, high) in knobs.items():
+        argv += [f'--{key.replace("_", "-")}', str(low), str(high)]
+    monkeypatch.setattr(sys, 'argv', argv)
+    runpy.run_path(script, run_name='__main__')
+    with open(tmp_path / 'out' / 'meta' / 'generation.json') as f:
+        settings = json.load(f)['settings']
+    assert {key: tuple(settings[key]) for key in knobs} == knobs
+    expected = NaturalClutterGenerator(image_size=64, seed=2, **knobs).sample('test', 2)
+    path = tmp_path / 'out' / 'test' / CLASSES[expected['label']] / '000002.png'
+    np.testing.assert_array_equal(np.asarray(Image.open(path)), expected['image'])
+
+
 def test_bad_arguments_name_the_key():
     for kwargs, key in ((dict(image_size=16), 'image_size'), (dict(digit_size=(0.5, 0.3)),
                                                               'digit_size'),

@@ -2,6 +2,8 @@
 
     python tools/dataset_converters/make_natural_clutter.py --out data/natural_clutter \
         [--image-size 224] [--num-train 5000] [--num-val 1000] [--num-test 2000] [--seed 0]
+        [--digit-size MIN MAX] [--contrast MIN MAX] [--num-fragments MIN MAX]
+        [--num-strokes MIN MAX]
 
 writes ``{train,val,test}/<class>/<id>.png`` (read by mmpretrain's ``CustomDataset`` or
 torchvision's ``ImageFolder``), ``masks/``, ``meta/{split}.txt`` annotation files and
@@ -24,6 +26,14 @@ def parse_args():
     parser.add_argument('--num-val', type=int, default=1000)
     parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--digit-size', nargs=2, type=float, default=[0.3, 0.55],
+                        help="range of the digit's side as a fraction of the image side")
+    parser.add_argument('--contrast', nargs=2, type=float, default=[60.0, 150.0],
+                        help="range of the ink's luminance distance from the photo (0..255)")
+    parser.add_argument('--num-fragments', nargs=2, type=int, default=[2, 5],
+                        help='range of distractor fragments of other digits per image')
+    parser.add_argument('--num-strokes', nargs=2, type=int, default=[2, 5],
+                        help='range of distractor pen strokes per image')
     return parser.parse_args()
 
 
@@ -32,7 +42,9 @@ def main():
     if osp.isdir(args.out) and os.listdir(args.out):
         raise SystemExit(f'--out {args.out} exists and is not empty; choose a new folder')
     start = time.time()
-    generator = NaturalClutterGenerator(image_size=args.image_size, seed=args.seed)
+    generator = NaturalClutterGenerator(
+        image_size=args.image_size, digit_size=args.digit_size, contrast=args.contrast,
+        num_fragments=args.num_fragments, num_strokes=args.num_strokes, seed=args.seed)
     counts = generator.write(args.out, num_train=args.num_train, num_val=args.num_val,
                              num_test=args.num_test)
     num_sources = [sum(map(len, generator.sources[split])) for split in counts]
