@@ -34,12 +34,16 @@ for m in $MODELS; do
   finetune="load_from=$(cat $WORK/${m}_seed$first/last_checkpoint) train_cfg.max_epochs=1 \
 train_cfg.val_interval=1 param_scheduler.0.end=1 param_scheduler.0.T_max=1 \
 optim_wrapper.optimizer.lr=1e-3"
-  # shellcheck disable=SC2086
-  $PY tools/train.py $CFG/${m}_nc.py --work-dir $WORK/${m}_seed${first}_irtop_ft \
-    --pruning irtop_k0.5 --cfg-options $finetune model.backbone.pruning.keep_ratio=$keep
-  # shellcheck disable=SC2086
-  $PY tools/train.py $CFG/${m}_nc.py --work-dir $WORK/${m}_seed${first}_unpruned_ft \
-    --cfg-options $finetune
+  if [[ ! -f $WORK/${m}_seed${first}_irtop_ft/last_checkpoint ]]; then
+    # shellcheck disable=SC2086
+    $PY tools/train.py $CFG/${m}_nc.py --work-dir $WORK/${m}_seed${first}_irtop_ft \
+      --pruning irtop_k0.5 --cfg-options $finetune model.backbone.pruning.keep_ratio=$keep
+  fi
+  if [[ ! -f $WORK/${m}_seed${first}_unpruned_ft/last_checkpoint ]]; then
+    # shellcheck disable=SC2086
+    $PY tools/train.py $CFG/${m}_nc.py --work-dir $WORK/${m}_seed${first}_unpruned_ft \
+      --cfg-options $finetune
+  fi
 done
 # shellcheck disable=SC2086
 $PY -m projects.natural_clutter.study --models $MODELS --seeds $SEEDS --work-root $WORK \

@@ -3,6 +3,8 @@
     python -m projects.natural_clutter.study [--models NAME ...] [--seeds S ...]
         [--work-root DIR] [--data-root DIR] [--reductions R ...] [--random-draws N]
         [--test-images N] [--calibrate] [--out-dir DIR] [--render-only]
+    python -m projects.natural_clutter.study --reach [--models NAME ...]
+    python -m projects.natural_clutter.study --keep-for-reduction R --models NAME
 
 For every trained model ``<work-root>/<name>_seed<S>`` (``tools/train.py`` on
 ``configs/<name>_nc.py`` with ``--cfg-options randomness.seed=S``) this evaluates the test
@@ -25,20 +27,21 @@ Everything is kept per test image (correct or not), so the render step reports:
   (``masks/test``; a token counts when >= 10 % of its pixels are digit) that a selection
   keeps; blind selection keeps about the keep ratio;
 * with ``--calibrate``: the released criterion with a per-block schedule from
-  ``tpmm.analysis.calibrate_keep_schedule`` (train images, never test) at each reduction,
-  next to the uniform keep ratio at matched FLOPs;
-* the fine-tuning control, when ``<work-root>/<name>_seed0_irtop_ft`` (fine-tuned with
-  IRToP at the keep ratio of 30 % reduction) and ``<name>_seed0_unpruned_ft`` (the same
-  epochs unpruned) exist.
+  ``tpmm.analysis.calibrate_keep_schedule`` (train images, never test) at each of
+  ``--calibration-reductions`` (first seed), next to the uniform keep ratio at matched
+  FLOPs;
+* the fine-tuning control, where ``<work-root>/<name>_seed<S>_irtop_ft`` (fine-tuned with
+  IRToP at the keep ratio of 30 % reduction) and ``<name>_seed<S>_unpruned_ft`` (the same
+  epochs unpruned) exist (``run_study.sh`` writes them for the first seed).
 
-Writes ``study.json`` (settings, FLOPs, keep ratios, summaries), ``per_image.npz``
-(the correctness arrays), ``results.md`` and ``accuracy_vs_gflops.png`` to ``--out-dir``;
-``--render-only`` rewrites the last three from the first two.
+Writes ``study.json`` (settings, FLOPs, keep ratios, per-model results) and
+``per_image.npz`` (the correctness arrays), then ``results.md``, ``summary.json`` and
+``accuracy_vs_gflops.png`` to ``--out-dir``; ``--render-only`` rewrites the last three
+from the first two. ``--reach`` prints how much FLOPs each pruner family can remove;
+``--keep-for-reduction`` prints the released IRToP's keep ratio for a reduction.
 """
 import argparse
 import copy
-import json
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
@@ -51,30 +54,19 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from PIL import Image
 
-from projects.classification import sweep
 from projects.classification.sweep import (build_classifier, build_test_set, latest_checkpoint,
                                            preprocessed, set_pruning)
 from tpmm.analysis import calibrate_keep_schedule
 from tpmm.evaluation import count_flops, token_means
+from .criteria import (CALIBRATION_OVERLAY, MATCH_TOLERANCE, METHODS, MIN_KEEP,
+                       SELECTION_METHODS)
+from .report import load_results, save_results, write_report
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODEL_NAMES = ('sdt_v1', 'qkformer', 'sdt_v3', 'spikformer', 'sdt_v2')
-#: the criteria of the cluttered-digits sweep (the released IRToP, tpmm's variants, one-term
-#: ablations and the baselines) without its spatial-L2 ablation
-METHODS = OrderedDict((name, pruning) for name, pruning in sweep.METHODS.items()
-                      if name != 'spatial-L2')
-#: criteria whose first record is a token selection (ToMe's records are merge
-#: representatives, not a selection)
-SELECTION_METHODS = tuple(m for m in METHODS if m != 'ToMe')
-#: the overlay whose criterion calibration searches a schedule for (the released one)
-CALIBRATION_OVERLAY = 'irtop_k0.5'
-FINETUNE_REDUCTION = 0.3
-#: a point whose FLOPs reduction misses its target by more than this is unreachable
-MATCH_TOLERANCE = 0.01
 FOREGROUND_SHARE = 0.1
 #: the side of the generated images (224: 14x14 tokens at the backbones' stride 16)
 IMAGE_SIZE = 224
-BOOTSTRAP_SEED = 0
 
 
 def parse_args(argv=None):
@@ -178,16 +170,18 @@ def predict(model, images: TestImages) -> Tuple[np.ndarray, Optional[np.ndarray]
 
 
 def backbone_flops(model, probe: torch.Tensor) -> int:
+    """Backbone FLOPs of one real (pruned) forward of ``probe`` ``[1, 3, H, W]``."""
     return count_flops(model.backbone, probe)['total']
 
 
 def match_keep_ratio(model, pruning: dict, target: float, probe: torch.Tensor,
                      iters: int = 11) -> Tuple[float, int]:
-    """The keep ratio (and its FLOPs) of ``pruning`` whose backbone FLOPs on ``probe``
-    come closest to ``target``; bisection, FLOPs rising with the keep ratio. (Blocks
+    """The keep ratio in ``[MIN_KEEP, 1]`` (and its FLOPs) of ``pruning`` whose backbone
+    FLOPs on ``probe`` ``[1, 3, H, W]`` come closest to ``target``; bisection, FLOPs
+    rising with the keep ratio. (Blocks
     whose mixing runs only around the kept tokens, as SDT-V2 / V3's, cost slightly more
     or less with the spread of the selection: about 0.1 % of the backbone's FLOPs.)"""
-    low, high, best = 0.0, 1.0, None
+    low, high, best = MIN_KEEP, 1.0, None
     for _ in range(iters):
         ratio = (low + high) / 2
         set_pruning(model, dict(pruning, keep_ratio=ratio))
@@ -218,9 +212,9 @@ def keep_ratio_for(name: str, reduction: float) -> float:
     return match_keep_ratio(model, METHODS['IRToP'], (1 - reduction) * full, probe)[0]
 
 
-def reach_table(names: List[str], keep_ratio: float = 0.1) -> str:
-    """Markdown: unpruned GFLOPs and each criterion's FLOPs reduction at ``keep_ratio``
-    (a negative reduction: pruning adds FLOPs)."""
+def reach_table(names: List[str], keep_ratio: float = MIN_KEEP) -> str:
+    """Markdown: unpruned GFLOPs and the signed change of backbone FLOPs each pruner
+    family makes at ``keep_ratio`` (positive: pruning adds FLOPs)."""
     families = ('IRToP', 'EViT', 'ToMe')  # the other criteria prune as IRToP does
     lines = ['| model | GFLOPs (224 px) | ' + ' | '.join(
         f'FLOPs change, {m} at keep {keep_ratio:g}' for m in families) + ' |',
@@ -239,9 +233,66 @@ def log(message: str) -> None:
     MMLogger.get_instance('tpmm_natural_clutter').info(message)
 
 
+def evaluate_point(model, images: TestImages, pruning: dict, ratio: float,
+                   draws: Optional[int]) -> Tuple[np.ndarray, Optional[float]]:
+    """Correctness ``[draws or 1, n]`` of ``pruning`` at keep ``ratio`` (``draws`` scorer
+    seeds for a random criterion) and the mean foreground recall of its selections."""
+    corrects, recalls = [], []
+    for draw in (range(draws) if draws else [None]):
+        config = copy.deepcopy(pruning)
+        if draw is not None:
+            config['scorer']['seed'] = draw
+        set_pruning(model, dict(config, keep_ratio=ratio))
+        correct, recall = predict(model, images)
+        corrects.append(correct)
+        if recall is not None:
+            recalls.append(recall)
+    return np.stack(corrects), float(np.nanmean(np.stack(recalls))) if recalls else None
+
+
+def calibrated_point(cfg: Config, checkpoint: str, model, images: TestImages,
+                     probe: torch.Tensor, base_flops: int, reduction: float, args
+                     ) -> Tuple[dict, Optional[np.ndarray]]:
+    """The released criterion with the schedule :func:`calibrate_keep_schedule` finds
+    for ``reduction`` on train images: ``(point, correctness [1, n])``; unreachable
+    (``top1`` None, no array) when the search cannot meet the budget or lands more than
+    :data:`MATCH_TOLERANCE` off it."""
+    point = dict(method='calibrated', reduction=reduction, top1=None, fg_recall=None)
+    try:
+        calibration = calibrate_keep_schedule(
+            cfg, checkpoint, target_flops_reduction=reduction,
+            criteria=[CALIBRATION_OVERLAY], num_images=args.calibration_images,
+            batch_size=32, min_keep=MIN_KEEP, seed=args.seeds[0])
+    except ValueError as error:  # more than the prunable blocks can give
+        log(f'calibrated@{reduction:g}: unreachable ({error})')
+        return point, None
+    schedule = list(calibration.result.keep_schedule)
+    set_pruning(model, dict(calibration.pruning, keep_ratio=None, schedule_unit='tokens',
+                            keep_schedule=schedule))
+    flops = backbone_flops(model, probe)
+    point.update(keep_schedule=schedule, gflops=flops / 1e9,
+                 reached_reduction=1 - flops / base_flops)
+    if abs(point['reached_reduction'] - reduction) > MATCH_TOLERANCE:
+        return point, None
+    correct, recall = predict(model, images)
+    point.update(top1=100 * correct.mean(),
+                 fg_recall=None if recall is None else float(np.nanmean(recall)))
+    return point, correct[None]
+
+
+def finetuned_pruning(work_dir: str, name: str) -> Optional[dict]:
+    """The pruner config a fine-tuning run trained with (its dumped config)."""
+    dumped = osp.join(work_dir, osp.basename(config_path(name)))
+    if not osp.isfile(dumped):
+        raise FileNotFoundError(f'{work_dir}: no dumped config {dumped} to read the '
+                                f'fine-tuning pruner from')
+    return Config.fromfile(dumped).model.backbone.get('pruning')
+
+
 def evaluate_model(name: str, seed: int, args) -> Tuple[dict, Dict[str, np.ndarray]]:
     """Every criterion at every reduction on one trained model: ``(summary, arrays)``."""
     cfg = Config.fromfile(config_path(name))
+    cfg.train_dataloader.dataset.data_root = args.data_root  # the calibration images
     checkpoint = latest_checkpoint(run_dir(args.work_root, name, seed))
     model = build_classifier(cfg, checkpoint, torch.device('cpu'))
     images = TestImages(cfg, model, args.data_root, args.test_images, args.batch)
@@ -265,60 +316,37 @@ def evaluate_model(name: str, seed: int, args) -> Tuple[dict, Dict[str, np.ndarr
                          top1=None, fg_recall=None)
             summary['points'][key] = point
             if abs(point['reached_reduction'] - reduction) > MATCH_TOLERANCE:
-                log(f'{name} seed {seed} {key}: unreachable (closest '
-                    f'-{point["reached_reduction"]:.1%} at keep {ratio:.3f})')
+                log(f'{name} seed {seed} {key}: unreachable at keep >= {MIN_KEEP:g} '
+                    f'(closest -{point["reached_reduction"]:.1%} at keep {ratio:.3f})')
                 continue
-            corrects, recalls = [], []
-            draws = range(args.random_draws) if method == 'random' else [None]
-            for draw in draws:
-                config = copy.deepcopy(pruning)
-                if draw is not None:
-                    config['scorer']['seed'] = draw
-                set_pruning(model, dict(config, keep_ratio=ratio))
-                correct, recall = predict(model, images)
-                corrects.append(correct)
-                if recall is not None and method in SELECTION_METHODS:
-                    recalls.append(recall)
-            arrays[key] = np.stack(corrects)
+            draws = args.random_draws if method == 'random' else None
+            arrays[key], recall = evaluate_point(model, images, pruning, ratio, draws)
             point.update(top1=100 * arrays[key].mean(),
-                         fg_recall=float(np.nanmean(np.stack(recalls))) if recalls else None)
+                         fg_recall=recall if method in SELECTION_METHODS else None)
             log(f'{name} seed {seed} {key}: keep {ratio:.3f}, '
                 f'-{point["reached_reduction"]:.1%} FLOPs, top1 {point["top1"]:.2f}')
         if (args.calibrate and seed == args.seeds[0]
                 and reduction in args.calibration_reductions):
-            calibration = calibrate_keep_schedule(
-                cfg, checkpoint, target_flops_reduction=reduction,
-                criteria=[CALIBRATION_OVERLAY], num_images=args.calibration_images,
-                batch_size=32, seed=seed)
-            pruning = dict(calibration.pruning, keep_ratio=None, schedule_unit='tokens',
-                           keep_schedule=calibration.result.keep_schedule)
-            set_pruning(model, pruning)
-            flops = backbone_flops(model, probe)
-            correct, _ = predict(model, images)
             key = f'calibrated@{reduction:g}'
-            arrays[key] = correct[None]
-            summary['points'][key] = dict(
-                method='calibrated', reduction=reduction, gflops=flops / 1e9,
-                keep_schedule=list(calibration.result.keep_schedule),
-                reached_reduction=1 - flops / base_flops, top1=100 * correct.mean(),
-                fg_recall=None)
-            log(f'{name} seed {seed} {key}: schedule {calibration.result.keep_schedule}, '
-                f'top1 {100 * correct.mean():.2f}')
+            summary['points'][key], correct = calibrated_point(
+                cfg, checkpoint, model, images, probe, base_flops, reduction, args)
+            if correct is not None:
+                arrays[key] = correct
+            point = summary['points'][key]
+            log(f'{name} seed {seed} {key}: schedule {point.get("keep_schedule")}, '
+                f'top1 {point["top1"]}')
     for kind in ('irtop_ft', 'unpruned_ft'):
-        ft_checkpoint = latest_checkpoint(run_dir(args.work_root, name, seed, f'_{kind}'))
+        work_dir = run_dir(args.work_root, name, seed, f'_{kind}')
+        ft_checkpoint = latest_checkpoint(work_dir)
         if ft_checkpoint is None:
             continue
         ft_model = build_classifier(cfg, ft_checkpoint, torch.device('cpu'))
-        key = f'IRToP@{FINETUNE_REDUCTION:g}'
-        if summary['points'].get(key, {}).get('top1') is None:
-            continue
-        pruning = (dict(METHODS['IRToP'], keep_ratio=summary['points'][key]['keep_ratio'])
-                   if kind == 'irtop_ft' else None)
+        pruning = finetuned_pruning(work_dir, name) if kind == 'irtop_ft' else None
         set_pruning(ft_model, pruning)
         correct, _ = predict(ft_model, images)
         arrays[kind] = correct
         summary[kind] = dict(checkpoint=ft_checkpoint, top1=100 * correct.mean(),
-                             keep_ratio=pruning and pruning['keep_ratio'])
+                             pruning=pruning)
     return summary, arrays
 
 
@@ -335,177 +363,6 @@ def check_checkpoints(args) -> None:
             '(projects/natural_clutter/run_study.sh does all of them)')
 
 
-def bootstrap_interval(per_image: np.ndarray, resamples: np.ndarray) -> Tuple[float, float]:
-    """95 % percentile interval (in %) of the mean of ``per_image`` ``[n]`` over the
-    image resamples ``[B, n]`` (indices)."""
-    means = per_image[resamples].mean(1)
-    return tuple(100 * np.percentile(means, [2.5, 97.5]))
-
-
-def per_image_mean(arrays: List[np.ndarray]) -> np.ndarray:
-    """Mean correctness per image over seeds and draws: a list of ``[draws, n]`` or
-    ``[n]`` arrays -> ``[n]``."""
-    return np.mean([np.atleast_2d(a).mean(0) for a in arrays], 0)
-
-
-def summarize(results: Dict[str, Dict[int, dict]], arrays: Dict[str, Dict[int, dict]],
-              args) -> Dict[str, dict]:
-    """Per backbone and point: seed-mean top-1 with its bootstrap interval, the seeds'
-    values, and the paired difference to random at the same reduction."""
-    summaries = OrderedDict()
-    for name, by_seed in results.items():
-        seeds = list(by_seed)
-        n = by_seed[seeds[0]]['test_size']
-        rng = np.random.default_rng(BOOTSTRAP_SEED)
-        resamples = rng.integers(0, n, size=(args.bootstrap, n))
-        keys = ['unpruned'] + list(by_seed[seeds[0]]['points']) + [
-            k for k in ('irtop_ft', 'unpruned_ft') if k in arrays[name][seeds[0]]]
-        rows = OrderedDict()
-        for key in keys:
-            have = [s for s in seeds if key in arrays[name][s]]
-            if not have:  # unreachable at every seed
-                continue
-            mean_correct = per_image_mean([arrays[name][s][key] for s in have])
-            row = dict(top1=100 * mean_correct.mean(),
-                       ci=bootstrap_interval(mean_correct, resamples),
-                       seeds={s: 100 * np.atleast_2d(arrays[name][s][key]).mean()
-                              for s in have})
-            if key in by_seed[seeds[0]]['points']:
-                point = by_seed[seeds[0]]['points'][key]
-                row.update(method=point['method'], reduction=point['reduction'],
-                           gflops=float(np.mean([by_seed[s]['points'][key]['gflops']
-                                                 for s in have])),
-                           reached=float(np.mean([by_seed[s]['points'][key]
-                                                  ['reached_reduction'] for s in have])))
-                recalls = [by_seed[s]['points'][key]['fg_recall'] for s in have]
-                row['fg_recall'] = None if None in recalls else float(np.mean(recalls))
-                random_key = f'random@{point["reduction"]:g}'
-                if key != random_key and all(random_key in arrays[name][s] for s in have):
-                    diff = mean_correct - per_image_mean(
-                        [arrays[name][s][random_key] for s in have])
-                    row['vs_random'] = 100 * diff.mean()
-                    row['vs_random_ci'] = bootstrap_interval(diff, resamples)
-            rows[key] = row
-        summaries[name] = dict(seeds=seeds, test_size=n,
-                               gflops=float(np.mean([by_seed[s]['unpruned']['gflops']
-                                                     for s in seeds])), rows=rows)
-    return summaries
-
-
-def fmt_ci(row: dict) -> str:
-    lo, hi = row['ci']
-    return f'{row["top1"]:.1f} [{lo:.1f}, {hi:.1f}]'
-
-
-def fmt_diff(row: dict) -> str:
-    if 'vs_random' not in row:
-        return '-'
-    lo, hi = row['vs_random_ci']
-    mark = ' +' if lo > 0 else (' -' if hi < 0 else '')
-    return f'{row["vs_random"]:+.1f} [{lo:+.1f}, {hi:+.1f}]{mark}'
-
-
-def spread(row: Optional[dict]) -> str:
-    if row is None:
-        return '-'
-    values = list(row['seeds'].values())
-    return f'{max(values) - min(values):.1f}' if len(values) > 1 else '-'
-
-
-def markdown(summaries: Dict[str, dict], args) -> str:
-    methods = list(METHODS)
-    text = ['# Natural-clutter benchmark: results', '',
-            'Top-1 (%) on the test split, training-free pruning at matched backbone FLOPs '
-            '(each criterion at its own keep ratio; the reduction it reached is in '
-            '`study.json`), mean over training seeds and, for random, over '
-            f'{args.random_draws} draws; [95 % bootstrap interval over test images]. '
-            '"vs random": the paired difference to random at the same reduction with its '
-            'interval; `+` / `-` mark intervals that exclude 0.', '']
-    for name, s in summaries.items():
-        rows = s['rows']
-        unpruned = rows['unpruned']
-        text += [f'## {name}', '',
-                 f'Unpruned: {fmt_ci(unpruned)} at {s["gflops"]:.4f} GFLOPs per image; '
-                 f'seeds {s["seeds"]} ({", ".join(f"{v:.1f}" for v in unpruned["seeds"].values())}), '
-                 f'{s["test_size"]} test images.', '',
-                 '| criterion | ' + ' | '.join(f'-{r:.0%}' for r in args.reductions) +
-                 ' | vs random at ' + ' | vs random at '.join(
-                     f'-{r:.0%}' for r in args.reductions) + ' |',
-                 '|' + '---|' * (1 + 2 * len(args.reductions))]
-        for method in methods + (['calibrated'] if args.calibrate else []):
-            cells = [rows.get(f'{method}@{r:g}') for r in args.reductions]
-            if all(c is None for c in cells):
-                continue
-            text.append(f'| {method} | ' + ' | '.join(
-                '-' if c is None else fmt_ci(c) for c in cells) + ' | ' + ' | '.join(
-                '-' if c is None else fmt_diff(c) for c in cells) + ' |')
-        text += ['', 'Seed-to-seed spread (max - min, points) at each reduction: ' + '; '.join(
-            f'{m} ' + '/'.join(spread(rows.get(f'{m}@{r:g}')) for r in args.reductions)
-            for m in ('IRToP', 'random', 'EViT', 'ToMe')) + '.', '']
-    text += ['## Foreground recall at the first pruned block', '',
-             'Share of the tokens under the digit that a selection keeps (mean over test '
-             'images and seeds); a blind selection keeps about the keep ratio.', '',
-             '| backbone | reduction | ' + ' | '.join(SELECTION_METHODS) + ' |',
-             '|' + '---|' * (2 + len(SELECTION_METHODS))]
-    for name, s in summaries.items():
-        for r in args.reductions:
-            cells = []
-            for m in SELECTION_METHODS:
-                row = s['rows'].get(f'{m}@{r:g}')
-                cells.append('-' if row is None or row['fg_recall'] is None else
-                             f'{row["fg_recall"]:.3f}')
-            text.append(f'| {name} | -{r:.0%} | ' + ' | '.join(cells) + ' |')
-    finetuned = [(n, s) for n, s in summaries.items() if 'irtop_ft' in s['rows']]
-    if finetuned:
-        text += ['', f'## Fine-tuning with IRToP at -{FINETUNE_REDUCTION:.0%} FLOPs vs '
-                 'the same epochs unpruned (seed 0)', '',
-                 '| backbone | unpruned | training-free IRToP | fine-tuned IRToP | '
-                 'unpruned, same extra epochs |', '|---|---|---|---|---|']
-        for name, s in finetuned:
-            rows = s['rows']
-            free = rows.get(f'IRToP@{FINETUNE_REDUCTION:g}')
-            text.append(f'| {name} | {fmt_ci(rows["unpruned"])} | '
-                        f'{fmt_ci(free) if free else "-"} | '
-                        f'{fmt_ci(rows["irtop_ft"])} | '
-                        f'{fmt_ci(rows["unpruned_ft"]) if "unpruned_ft" in rows else "-"} |')
-    return '\n'.join(text) + '\n'
-
-
-def plot(summaries: Dict[str, dict], args, path: str) -> None:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(summaries), figsize=(4.5 * len(summaries), 4),
-                             squeeze=False)
-    methods = list(METHODS) + (['calibrated'] if args.calibrate else [])
-    for ax, (name, s) in zip(axes[0], summaries.items()):
-        for method in methods:
-            rows = [s['rows'][f'{method}@{r:g}'] for r in args.reductions
-                    if f'{method}@{r:g}' in s['rows']]
-            if not rows:
-                continue
-            xs = [r['gflops'] for r in rows]
-            ys = [r['top1'] for r in rows]
-            err = np.array([[r['top1'] - r['ci'][0], r['ci'][1] - r['top1']] for r in rows]).T
-            ax.errorbar(xs, ys, yerr=err, marker='o', ms=3, capsize=2, label=method,
-                        lw=2 if method.startswith('IRToP') else 1)
-        unpruned = s['rows']['unpruned']
-        ax.errorbar([s['gflops']], [unpruned['top1']],
-                    yerr=[[unpruned['top1'] - unpruned['ci'][0]],
-                          [unpruned['ci'][1] - unpruned['top1']]], fmt='k*', ms=10,
-                    label='unpruned')
-        ax.set_title(f'{name} ({len(s["seeds"])} seeds)')
-        ax.set_xlabel('backbone GFLOPs / image')
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel('top-1 (%), 95 % bootstrap interval')
-    axes[0][-1].legend(fontsize=7, loc='lower right')
-    fig.suptitle('Natural-clutter digits, 224 px (14x14 tokens)\ntraining-free pruning at '
-                 'matched FLOPs', fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.keep_for_reduction is not None:
@@ -514,26 +371,9 @@ def main(argv=None):
     if args.reach:
         print(reach_table(args.models))
         return None
-    json_path = osp.join(args.out_dir, 'study.json')
-    npz_path = osp.join(args.out_dir, 'per_image.npz')
     if args.render_only:
-        for path in (json_path, npz_path):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'--render-only: no {path}; run the study first')
-        with open(json_path) as f:
-            saved = json.load(f, object_pairs_hook=OrderedDict)
-        results = OrderedDict(
-            (name, OrderedDict((int(s), r) for s, r in by_seed.items()))
-            for name, by_seed in saved['results'].items())
-        stored = np.load(npz_path)
-        arrays = OrderedDict((name, OrderedDict((s, {}) for s in by_seed))
-                             for name, by_seed in results.items())
-        for key in stored.files:
-            name, seed, point = key.split('|')
-            arrays[name][int(seed)][point] = stored[key]
-        for key, value in saved['settings'].items():
-            if key not in ('render_only', 'out_dir'):
-                setattr(args, key, value)
+        settings, results, arrays = load_results(args.out_dir)
+        reductions, draws = settings['reductions'], settings['random_draws']
     else:
         check_checkpoints(args)
         results, arrays = OrderedDict(), OrderedDict()
@@ -541,20 +381,10 @@ def main(argv=None):
             results[name], arrays[name] = OrderedDict(), OrderedDict()
             for seed in args.seeds:
                 results[name][seed], arrays[name][seed] = evaluate_model(name, seed, args)
-        os.makedirs(args.out_dir, exist_ok=True)
-        with open(json_path, 'w') as f:
-            json.dump(dict(settings=vars(args), results=results), f, indent=1)
-        np.savez_compressed(npz_path, **{f'{name}|{seed}|{point}': array
-                                         for name, by_seed in arrays.items()
-                                         for seed, points in by_seed.items()
-                                         for point, array in points.items()})
-    summaries = summarize(results, arrays, args)
-    with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
-        f.write(markdown(summaries, args))
-    plot(summaries, args, osp.join(args.out_dir, 'accuracy_vs_gflops.png'))
-    with open(osp.join(args.out_dir, 'summary.json'), 'w') as f:
-        json.dump(summaries, f, indent=1)
-    log(f'wrote {args.out_dir}/results.md, accuracy_vs_gflops.png and summary.json')
+                save_results(args.out_dir, vars(args), results, arrays)  # nothing is lost
+        reductions, draws = args.reductions, args.random_draws
+    summaries = write_report(args.out_dir, results, arrays, reductions, draws, args.bootstrap)
+    log(f'wrote {args.out_dir}/results.md, summary.json and accuracy_vs_gflops.png')
     return summaries
 
 

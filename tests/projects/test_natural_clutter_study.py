@@ -13,7 +13,8 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from helpers.spiking_backbone_checks import REPO_ROOT
-from projects.natural_clutter import study
+from projects.natural_clutter import report, study
+from projects.natural_clutter.criteria import METHODS, MIN_KEEP
 from tpmm.evaluation import count_flops
 from tpmm.pruning import build_pruner
 
@@ -41,10 +42,11 @@ def test_match_keep_ratio_finds_the_reachable_flops_closest_to_the_target():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model).eval()
     probe = torch.rand(1, 3, 96, 96)  # a 6x6 grid: 36 tokens
-    pruning = study.METHODS['IRToP']
+    pruning = METHODS['IRToP']
     reachable = set()
-    for kept in range(1, 37):  # brute force over every token count
-        study.set_pruning(model, dict(pruning, keep_ratio=kept / 36))
+    # brute force: the floor and every token count above it
+    for ratio in [MIN_KEEP] + [kept / 36 for kept in range(int(MIN_KEEP * 36) + 1, 37)]:
+        study.set_pruning(model, dict(pruning, keep_ratio=ratio))
         reachable.add(count_flops(model.backbone, probe)['total'])
     study.set_pruning(model, None)
     full = count_flops(model.backbone, probe)['total']
@@ -61,7 +63,7 @@ def test_bootstrap_interval_matches_the_normal_approximation_for_a_large_sample(
     n, p = 4000, 0.8
     correct = rng.random(n) < p
     resamples = rng.integers(0, n, size=(2000, n))
-    low, high = study.bootstrap_interval(correct.astype(float), resamples)
+    low, high = report.bootstrap_interval(correct.astype(float), resamples)
     mean = 100 * correct.mean()
     half_width = 100 * 1.96 * np.sqrt(p * (1 - p) / n)  # the textbook interval
     assert low < mean < high
@@ -69,18 +71,22 @@ def test_bootstrap_interval_matches_the_normal_approximation_for_a_large_sample(
 
 
 def synthetic_results(n=400, seeds=(0, 1)):
-    """Two seeds of one backbone: 'IRToP' = random's correct images plus 40 more,
-    'spatial' = exactly random's, 'ToMe' unreachable."""
+    """Two seeds of one backbone: 'IRToP' correct where any random draw is plus on 40
+    more images, 'spatial' correct where any random draw is, 'temporal' = random's first
+    draw with 10 images flipped, 'ToMe' unreachable."""
     rng = np.random.default_rng(0)
     results, arrays = {'toy': {}}, {'toy': {}}
     for seed in seeds:
-        random = rng.random((2, n)) < 0.6
+        draw = rng.random(n) < 0.6
+        random = np.stack([draw, draw ^ (rng.random(n) < 0.02)])  # two draws, nearly alike
         either = random.any(0)
         extra = np.flatnonzero(~either)[:40]
         irtop = either.copy()
         irtop[extra] = True
         points = {}
-        for method, correct in (('IRToP', irtop), ('spatial', random[0] | random[1]),
+        temporal = random[0].copy()
+        temporal[:10] = ~temporal[:10]
+        for method, correct in (('IRToP', irtop), ('spatial', either), ('temporal', temporal),
                                 ('random', random)):
             points[f'{method}@0.3'] = dict(method=method, reduction=0.3, keep_ratio=0.5,
                                            gflops=0.7, reached_reduction=0.3,
@@ -90,14 +96,14 @@ def synthetic_results(n=400, seeds=(0, 1)):
         results['toy'][seed] = dict(test_size=n, unpruned=dict(top1=90.0, gflops=1.0),
                                     points=points)
         arrays['toy'][seed] = {'unpruned': rng.random(n) < 0.9, 'IRToP@0.3': irtop,
-                               'spatial@0.3': either, 'random@0.3': random}
+                               'spatial@0.3': either, 'temporal@0.3': temporal,
+                               'random@0.3': random}
     return results, arrays
 
 
 def test_summary_pairs_each_criterion_with_random_over_the_same_images():
     results, arrays = synthetic_results()
-    args = study.parse_args(['--reductions', '0.3', '--bootstrap', '300'])
-    rows = study.summarize(results, arrays, args)['toy']['rows']
+    rows = report.summarize(results, arrays, 300)['toy']['rows']
     assert 'ToMe@0.3' not in rows  # unreachable: no accuracy is reported
     for seed in (0, 1):  # random averaged over its draws per image, then over images
         expected = 100 * arrays['toy'][seed]['random@0.3'].mean()
@@ -110,7 +116,13 @@ def test_summary_pairs_each_criterion_with_random_over_the_same_images():
     assert 0 < low < rows['IRToP@0.3']['vs_random'] < high
     # 'spatial' is correct where any draw is: it beats the draws' mean, never loses
     assert rows['spatial@0.3']['vs_random_ci'][0] >= 0
-    text = study.markdown(study.summarize(results, arrays, args), args)
+    # paired over images: 'temporal' differs from random's draws on a few images only,
+    # so its interval is far narrower than that of two independent accuracies
+    low, high = rows['temporal@0.3']['vs_random_ci']
+    unpaired = np.hypot(*(rows[k]['ci'][1] - rows[k]['ci'][0]
+                          for k in ('temporal@0.3', 'random@0.3')))
+    assert high - low < 0.5 * unpaired
+    text = report.markdown(report.summarize(results, arrays, 300), [0.3], 2)
     assert '| IRToP |' in text and ' +' in text.split('| IRToP |')[1].split('\n')[0]
 
 
@@ -120,11 +132,9 @@ def test_render_only_rewrites_the_report_from_the_saved_files(tmp_path):
     out.mkdir()
     settings = vars(study.parse_args(['--reductions', '0.3', '--bootstrap', '200',
                                       '--out-dir', str(out)]))
-    with open(out / 'study.json', 'w') as f:
-        json.dump(dict(settings=settings, results=results), f)
-    np.savez_compressed(out / 'per_image.npz', **{
-        f'toy|{seed}|{key}': value for seed, points in arrays['toy'].items()
-        for key, value in points.items()})
+    report.save_results(str(out), settings, results, arrays)
+    with open(out / 'study.json') as f:  # seeds become strings in JSON
+        assert list(json.load(f)['results']['toy']) == ['0', '1']
     summaries = study.main(['--render-only', '--out-dir', str(out)])
     assert summaries['toy']['rows']['IRToP@0.3']['top1'] == pytest.approx(np.mean([
         100 * arrays['toy'][s]['IRToP@0.3'].mean() for s in (0, 1)]))
@@ -150,7 +160,7 @@ def test_reach_table_reports_the_flops_change_of_each_family_at_keep_0_1():
     row = next(line for line in table.splitlines() if line.startswith('| sdt_v1 |'))
     cells = [cell.strip() for cell in row.strip('|').split('|')]
     model, probe, full = study.untrained('sdt_v1')
-    study.set_pruning(model, dict(study.METHODS['IRToP'], keep_ratio=0.1))
+    study.set_pruning(model, dict(METHODS['IRToP'], keep_ratio=0.1))
     irtop = count_flops(model.backbone, probe)['total']
     assert cells[1] == f'{full / 1e9:.3f}'
     assert cells[2] == f'{irtop / full - 1:+.1%}' and irtop < full

@@ -16,6 +16,8 @@ import time
 
 from tpmm.datasets.natural_clutter import NaturalClutterGenerator
 
+KNOBS = ('digit_size', 'contrast', 'num_fragments', 'num_strokes')
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Write the natural-clutter digit set')
@@ -26,13 +28,14 @@ def parse_args():
     parser.add_argument('--num-val', type=int, default=1000)
     parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--digit-size', nargs=2, type=float, default=[0.3, 0.55],
+    # difficulty knobs; unset ones keep NaturalClutterGenerator's defaults
+    parser.add_argument('--digit-size', nargs=2, type=float, metavar=('MIN', 'MAX'),
                         help="range of the digit's side as a fraction of the image side")
-    parser.add_argument('--contrast', nargs=2, type=float, default=[60.0, 150.0],
+    parser.add_argument('--contrast', nargs=2, type=float, metavar=('MIN', 'MAX'),
                         help="range of the ink's luminance distance from the photo (0..255)")
-    parser.add_argument('--num-fragments', nargs=2, type=int, default=[2, 5],
+    parser.add_argument('--num-fragments', nargs=2, type=int, metavar=('MIN', 'MAX'),
                         help='range of distractor fragments of other digits per image')
-    parser.add_argument('--num-strokes', nargs=2, type=int, default=[2, 5],
+    parser.add_argument('--num-strokes', nargs=2, type=int, metavar=('MIN', 'MAX'),
                         help='range of distractor pen strokes per image')
     return parser.parse_args()
 
@@ -42,9 +45,8 @@ def main():
     if osp.isdir(args.out) and os.listdir(args.out):
         raise SystemExit(f'--out {args.out} exists and is not empty; choose a new folder')
     start = time.time()
-    generator = NaturalClutterGenerator(
-        image_size=args.image_size, digit_size=args.digit_size, contrast=args.contrast,
-        num_fragments=args.num_fragments, num_strokes=args.num_strokes, seed=args.seed)
+    knobs = {key: getattr(args, key) for key in KNOBS if getattr(args, key) is not None}
+    generator = NaturalClutterGenerator(image_size=args.image_size, seed=args.seed, **knobs)
     counts = generator.write(args.out, num_train=args.num_train, num_val=args.num_val,
                              num_test=args.num_test)
     num_sources = [sum(map(len, generator.sources[split])) for split in counts]
