@@ -82,7 +82,7 @@ def parse_args(argv=None):
     parser.add_argument('--bootstrap', type=int, default=1000, help='resamples')
     parser.add_argument('--batch', type=int, default=100)
     parser.add_argument('--calibrate', action='store_true',
-                        help='also evaluate calibrated schedules (seed 0 of each model)')
+                        help='also evaluate calibrated schedules (first seed of each model)')
     parser.add_argument('--calibration-images', type=int, default=128)
     parser.add_argument('--calibration-reductions', nargs='+', type=float,
                         default=[0.2, 0.3, 0.4], help='reductions --calibrate searches for')
@@ -178,9 +178,8 @@ def match_keep_ratio(model, pruning: dict, target: float, probe: torch.Tensor,
                      iters: int = 11) -> Tuple[float, int]:
     """The keep ratio in ``[MIN_KEEP, 1]`` (and its FLOPs) of ``pruning`` whose backbone
     FLOPs on ``probe`` ``[1, 3, H, W]`` come closest to ``target``; bisection, FLOPs
-    rising with the keep ratio. (Blocks
-    whose mixing runs only around the kept tokens, as SDT-V2 / V3's, cost slightly more
-    or less with the spread of the selection: about 0.1 % of the backbone's FLOPs.)"""
+    rising with the keep ratio. (On SDT-V2 / V3 the FLOPs at a keep ratio also vary with
+    the weights and the image, by about 0.1 % of the backbone's, measured.)"""
     low, high, best = MIN_KEEP, 1.0, None
     for _ in range(iters):
         ratio = (low + high) / 2
@@ -196,8 +195,9 @@ def match_keep_ratio(model, pruning: dict, target: float, probe: torch.Tensor,
 
 
 def untrained(name: str) -> Tuple[torch.nn.Module, torch.Tensor, int]:
-    """``configs/<name>_nc.py``'s classifier (untrained: FLOPs depend neither on the
-    weights nor on the pixels), a ``[1, 3, 224, 224]`` probe and the unpruned FLOPs."""
+    """``configs/<name>_nc.py``'s classifier, untrained (the FLOPs of a keep ratio depend
+    on the weights and pixels only on SDT-V2 / V3, by about 0.1 %), a zero probe
+    ``[1, 3, 224, 224]`` and the unpruned FLOPs."""
     cfg = Config.fromfile(config_path(name))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(copy.deepcopy(cfg.model)).eval()
