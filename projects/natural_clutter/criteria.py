@@ -16,6 +16,9 @@ CALIBRATION_OVERLAY = 'irtop_k0.5'
 FINETUNE_REDUCTION = 0.3
 #: a point whose FLOPs reduction misses its target by more than this is unreachable
 MATCH_TOLERANCE = 0.01
+#: the calibrator's search stops within this relative margin above its FLOPs target
+#: (``KeepScheduleCalibrator.search``'s default tolerance)
+CALIBRATOR_TOLERANCE = 0.02
 #: no criterion keeps fewer tokens than this share (the calibrator's floor too): below
 #: it, a point would compare selections of a handful of tokens
 MIN_KEEP = 0.1

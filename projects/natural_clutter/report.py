@@ -69,15 +69,17 @@ def summarize(results: Dict[str, Dict[int, dict]], arrays: Dict[str, Dict[int, d
         if finetuned:
             seed = finetuned[0]
             free_key = f'IRToP@{FINETUNE_REDUCTION:g}'
-            rows['finetuning'] = OrderedDict(
+            finetuning = OrderedDict(
                 (column, accuracy_row(arrays[name], key, [seed], resamples))
                 for column, key in (('unpruned', 'unpruned'), ('training-free', free_key),
                                     ('fine-tuned', 'irtop_ft'), ('control', 'unpruned_ft'))
                 if key in arrays[name][seed])
-            rows['finetuning']['seed'] = seed
+            finetuning['seed'] = seed
         summaries[name] = dict(seeds=seeds, test_size=n,
                                gflops=float(np.mean([by_seed[s]['unpruned']['gflops']
                                                      for s in seeds])), rows=rows)
+        if finetuned:
+            summaries[name]['finetuning'] = finetuning
     return summaries
 
 
@@ -142,8 +144,7 @@ def markdown(summaries: Dict[str, dict], reductions: List[float], random_draws: 
             cells = [s['rows'].get(f'{m}@{r:g}', {}).get('fg_recall') for m in SELECTION_METHODS]
             text.append(f'| {name} | -{r:.0%} | ' + ' | '.join(
                 '-' if c is None else f'{c:.3f}' for c in cells) + ' |')
-    finetuned = [(n, s['rows']['finetuning']) for n, s in summaries.items()
-                 if 'finetuning' in s['rows']]
+    finetuned = [(n, s['finetuning']) for n, s in summaries.items() if 'finetuning' in s]
     if finetuned:
         text += ['', f'## Fine-tuning with IRToP at -{FINETUNE_REDUCTION:.0%} FLOPs vs the '
                  'same epochs unpruned', '',

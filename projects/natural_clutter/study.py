@@ -58,8 +58,8 @@ from projects.classification.sweep import (build_classifier, build_test_set, lat
                                            preprocessed, set_pruning)
 from tpmm.analysis import calibrate_keep_schedule
 from tpmm.evaluation import count_flops, token_means
-from .criteria import (CALIBRATION_OVERLAY, MATCH_TOLERANCE, METHODS, MIN_KEEP,
-                       SELECTION_METHODS)
+from .criteria import (CALIBRATION_OVERLAY, CALIBRATOR_TOLERANCE, MATCH_TOLERANCE, METHODS,
+                       MIN_KEEP, SELECTION_METHODS)
 from .report import load_results, save_results, write_report
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
@@ -102,6 +102,11 @@ def parse_args(argv=None):
             raise ValueError(f'--reductions entries must be in (0, 1), got {r}')
     if args.random_draws < 1:
         raise ValueError(f'--random-draws must be >= 1, got {args.random_draws}')
+    if args.calibration_images < 1:
+        raise ValueError(f'--calibration-images must be >= 1, got {args.calibration_images}')
+    if args.calibrate and not set(args.calibration_reductions) <= set(args.reductions):
+        raise ValueError(f'--calibration-reductions {args.calibration_reductions} must be '
+                         f'among --reductions {args.reductions}')
     return args
 
 
@@ -258,9 +263,12 @@ def calibrated_point(cfg: Config, checkpoint: str, model, images: TestImages,
     (``top1`` None, no array) when the search cannot meet the budget or lands more than
     :data:`MATCH_TOLERANCE` off it."""
     point = dict(method='calibrated', reduction=reduction, top1=None, fg_recall=None)
+    # the calibrator stops within 2 % above its target FLOPs: aim it so that this upper
+    # limit is the study's target
+    aim = 1 - (1 - reduction) / (1 + CALIBRATOR_TOLERANCE)
     try:
         calibration = calibrate_keep_schedule(
-            cfg, checkpoint, target_flops_reduction=reduction,
+            cfg, checkpoint, target_flops_reduction=aim,
             criteria=[CALIBRATION_OVERLAY], num_images=args.calibration_images,
             batch_size=32, min_keep=MIN_KEEP, seed=args.seeds[0])
     except ValueError as error:  # more than the prunable blocks can give
@@ -280,13 +288,17 @@ def calibrated_point(cfg: Config, checkpoint: str, model, images: TestImages,
     return point, correct[None]
 
 
-def finetuned_pruning(work_dir: str, name: str) -> Optional[dict]:
+def finetuned_pruning(work_dir: str, name: str) -> dict:
     """The pruner config a fine-tuning run trained with (its dumped config)."""
     dumped = osp.join(work_dir, osp.basename(config_path(name)))
     if not osp.isfile(dumped):
         raise FileNotFoundError(f'{work_dir}: no dumped config {dumped} to read the '
                                 f'fine-tuning pruner from')
-    return Config.fromfile(dumped).model.backbone.get('pruning')
+    pruning = Config.fromfile(dumped).model.backbone.get('pruning')
+    if pruning is None:
+        raise ValueError(f'{dumped}: model.backbone.pruning is None; the IRToP fine-tune '
+                         f'must be trained with --pruning')
+    return pruning
 
 
 def evaluate_model(name: str, seed: int, args) -> Tuple[dict, Dict[str, np.ndarray]]:
@@ -374,6 +386,7 @@ def main(argv=None):
     if args.render_only:
         settings, results, arrays = load_results(args.out_dir)
         reductions, draws = settings['reductions'], settings['random_draws']
+        args.bootstrap = settings['bootstrap']
     else:
         check_checkpoints(args)
         results, arrays = OrderedDict(), OrderedDict()

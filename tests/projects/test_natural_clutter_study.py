@@ -165,3 +165,11 @@ def test_reach_table_reports_the_flops_change_of_each_family_at_keep_0_1():
     assert cells[1] == f'{full / 1e9:.3f}'
     assert cells[2] == f'{irtop / full - 1:+.1%}' and irtop < full
     assert all(cell.endswith('%') for cell in cells[2:])
+
+
+def test_calibration_settings_are_checked_before_any_work():
+    with pytest.raises(ValueError, match='--calibration-reductions'):
+        study.parse_args(['--calibrate', '--reductions', '0.1', '0.3',
+                          '--calibration-reductions', '0.2'])
+    with pytest.raises(ValueError, match='--calibration-images'):
+        study.parse_args(['--calibration-images', '0'])
