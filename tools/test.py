@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 import tpmm  # noqa: F401  (registries, stack fixes)
 from tpmm.datasets import check_data_config
 from tpmm.engine import (add_common_args, apply_common_args, check_state_dict,
-                         checkpoint_state_dict, setup_cpu_distributed)
+                         checkpoint_state_dict, setup_cpu_distributed,
+                         teardown_distributed)
 
 
 def parse_args():
@@ -99,6 +100,7 @@ def main():
     check_state_dict(runner.model, checkpoint_state_dict(args.checkpoint),
                      f'checkpoint {args.checkpoint}')
     runner.test()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

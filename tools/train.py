@@ -13,7 +13,8 @@ from mmengine.runner import Runner
 
 import tpmm  # noqa: F401  (registries, stack fixes)
 from tpmm.datasets import check_data_config
-from tpmm.engine import add_common_args, apply_common_args, setup_cpu_distributed
+from tpmm.engine import (add_common_args, apply_common_args, setup_cpu_distributed,
+                         teardown_distributed)
 
 
 def parse_args():
@@ -62,6 +63,7 @@ def main():
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -63,6 +63,14 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
         super().__init__(module=module, **kwargs)
 
 
+def teardown_distributed() -> None:
+    """Destroy the process group, if one was started, before the interpreter exits:
+    gloo's threads left running at exit can abort a rank (``terminate called without
+    an active exception``) after the work is done."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def setup_cpu_distributed(cfg: Config) -> None:
     """Make ``--launcher pytorch`` work on a machine without CUDA.
 
