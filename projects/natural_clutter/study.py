@@ -54,17 +54,17 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from PIL import Image
 
-from projects.classification.sweep import (build_classifier, build_test_set, latest_checkpoint,
-                                           preprocessed, set_pruning)
+from projects.classification.sweep import (build_classifier, build_test_set,
+                                           foreground_tokens, latest_checkpoint, preprocessed,
+                                           set_pruning)
 from tpmm.analysis import calibrate_keep_schedule
-from tpmm.evaluation import count_flops, token_means
+from tpmm.evaluation import count_flops
 from .criteria import (CALIBRATION_OVERLAY, CALIBRATOR_TOLERANCE, MATCH_TOLERANCE, METHODS,
                        MIN_KEEP, SELECTION_METHODS)
 from .report import load_results, save_results, write_report
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODEL_NAMES = ('sdt_v1', 'qkformer', 'sdt_v3', 'spikformer', 'sdt_v2')
-FOREGROUND_SHARE = 0.1
 #: the side of the generated images (224: 14x14 tokens at the backbones' stride 16)
 IMAGE_SIZE = 224
 
@@ -145,11 +145,6 @@ class TestImages:
                                     f'with tools/dataset_converters/make_natural_clutter.py')
         return np.asarray(Image.open(path)) > 127
 
-    def foreground(self, hw: Tuple[int, int]) -> np.ndarray:
-        """``[n, N]`` bool: tokens of the ``hw`` grid that are >= 10 % digit."""
-        return np.stack([token_means(m.astype(np.float64), hw) >= FOREGROUND_SHARE
-                         for m in self.masks])
-
 
 def predict(model, images: TestImages) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Per image: correct (bool ``[n]``) and, for a selection, the foreground recall at
@@ -168,7 +163,7 @@ def predict(model, images: TestImages) -> Tuple[np.ndarray, Optional[np.ndarray]
     correct = np.concatenate(predictions) == images.labels
     if not kept_masks:
         return correct, None
-    kept, fg = np.concatenate(kept_masks), images.foreground(hw)
+    kept, fg = np.concatenate(kept_masks), foreground_tokens(images.masks, hw)
     totals = fg.sum(1)
     recall = np.where(totals > 0, (kept & fg).sum(1) / np.maximum(totals, 1), np.nan)
     return correct, recall

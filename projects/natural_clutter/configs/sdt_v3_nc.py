@@ -1,16 +1,9 @@
 # Spike-driven Transformer V3 (C=(8, 16, 32, 32), depths (1, 1, 4, 2), last stage at
 # stride 16, T=2) on natural-clutter digits at 224 px: the transformer stages see the
 # paper's 14x14 token grid. Stock mmpretrain ImageClassifier.
-_base_ = ['./_base_/natural_clutter.py', '../../classification/configs/_base_/schedule.py']
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='tpmm.SDTV3',
-        arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 4, 2), num_heads=2, mlp_ratio=4),
-        last_stage_stride=1,
-        T=2,
-        out_type='pooled',
-        pruning=None),
-    neck=None,
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=32,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
+_base_ = ['./_base_/natural_clutter.py', './_base_/spiking_classifier.py',
+          '../../classification/configs/_base_/schedule.py']
+model = dict(backbone=dict(
+    type='tpmm.SDTV3',
+    arch=dict(embed_dims=(8, 16, 32, 32), depths=(1, 1, 4, 2), num_heads=2, mlp_ratio=4),
+    last_stage_stride=1))
