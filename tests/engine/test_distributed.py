@@ -47,6 +47,8 @@ from mmengine.registry import MODELS, init_default_scope
 from PIL import Image
 from torch import nn
 
+from tpmm.engine import teardown_distributed
+
 pytestmark = pytest.mark.slow
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HERE = osp.dirname(osp.abspath(__file__))
@@ -215,3 +217,13 @@ def test_two_gloo_processes_match_one_process_with_the_whole_batch(tmp_path):
     # tolerance
     for part in ('backbone.', 'neck.', 'bbox_head.'):
         assert max(v for k, v in moved.items() if k.startswith(part)) > 100 * WEIGHT_ATOL, part
+
+
+def test_teardown_destroys_the_process_group_and_is_a_no_op_without_one():
+    dist = torch.distributed
+    teardown_distributed()  # nothing started: nothing to do
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port()}', rank=0,
+                            world_size=1)
+    assert dist.is_initialized()
+    teardown_distributed()
+    assert not dist.is_initialized()
