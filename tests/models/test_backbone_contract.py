@@ -365,3 +365,51 @@ def test_errors_name_the_bad_value(name, kwargs, size, match):
         model = cls(**kwargs)
         with pytest.raises(ValueError, match=match):
             model(images(1, *size))
+
+
+# --- the stride-8 classification preset ---------------------------------------------------
+
+STRIDE_8_CASES = {
+    # backbone, pooled kwargs, the prunable blocks' grids at 112 px: (first index, hw)
+    'Spikformer': (spikformer, {}, [(0, (14, 14))]),
+    'SDTV1': (sdt_v1, {}, [(0, (14, 14))]),
+    'QKFormer': (qkformer, {}, [(0, (28, 28)), (1, (14, 14)), (2, (14, 14))]),
+    'SDTV2': (sdt_v2, dict(last_stage_stride=1), [(0, (14, 14)), (2, (14, 14))]),
+    'SDTV3': (sdt_v3, dict(last_stage_stride=1), [(0, (14, 14)), (2, (14, 14))]),
+}
+
+
+@pytest.mark.parametrize('name', list(STRIDE_8_CASES))
+def test_token_stride_8_gives_the_stride_16_grid_from_half_the_side(name):
+    build, kwargs, grids = STRIDE_8_CASES[name]
+    paper = build(out_type='pooled', **kwargs)
+    preset = build(out_type='pooled', token_stride=8, pruning=dict(type='IRToP', keep_ratio=0.5),
+                   **kwargs).eval()
+    # same parameters and buffers: a stride-16 checkpoint loads strictly
+    preset.load_state_dict(paper.state_dict(), strict=True)
+    assert preset.stride == paper.stride // 2
+    with torch.no_grad():
+        (pooled, ) = preset(images(2, 112, 112))
+    assert pooled.shape == (2, preset.out_channels[-1])
+    hw_of = {record.block_index: record.hw for record in preset.pruner.last_records}
+    assert len(hw_of) == preset.num_prunable_blocks
+    for first, hw in grids:
+        assert hw_of[first] == hw
+    # the same image at 224 px on the stride-16 model sees the same grid in the last stage
+    paper.pruner = preset.pruner
+    with torch.no_grad():
+        paper(images(2, 224, 224))
+    last_block = preset.num_prunable_blocks - 1
+    assert [r.hw for r in paper.pruner.last_records if r.block_index == last_block] \
+        == [hw_of[last_block]]
+
+
+@pytest.mark.parametrize('name', list(STRIDE_8_CASES))
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(token_stride=4, out_type='pooled'), r'token_stride must be 16 or 8, got token_stride=4'),
+    (dict(token_stride=8, out_type='featmap'),
+     r"token_stride=8 is a classification preset and needs out_type='pooled'")])
+def test_token_stride_errors_name_the_key(name, kwargs, match):
+    build, extra, _ = STRIDE_8_CASES[name]
+    with pytest.raises(ValueError, match=match):
+        build(**kwargs, **extra)

@@ -85,6 +85,18 @@ class BaseSpikingBackbone(BaseModule):
                                  f'backbone has {self.num_levels} feature levels '
                                  f'(0..{self.num_levels - 1})')
 
+    def check_token_stride(self, token_stride) -> None:
+        """Raise unless ``token_stride`` is 16 (the papers' grids) or 8 with
+        ``out_type='pooled'`` (the same grid from half the input side: a classification
+        preset whose stem costs a quarter)."""
+        owner = type(self).__name__
+        if type(token_stride) is not int or token_stride not in (8, 16):
+            raise ValueError(f'{owner}: token_stride must be 16 or 8, got '
+                             f'token_stride={token_stride!r}')
+        if token_stride == 8 and self.out_type != 'pooled':
+            raise ValueError(f"{owner}: token_stride=8 is a classification preset and needs "
+                             f"out_type='pooled', got out_type={self.out_type!r}")
+
     def prunable_stages(self) -> List[nn.ModuleList]:
         """The backbone's stages of :class:`~tpmm.pruning.PrunableBlock` s, in forward
         order; the prunable-block index counts through them."""

@@ -44,7 +44,8 @@ def check_last_stage_stride(last_stage_stride, owner: str) -> None:
 class ConvTransformerBackbone(BaseSpikingBackbone):
     """The Meta-SpikeFormer layout: stem, two conv stages, two prunable transformer
     stages (see :class:`SDTV2`, which is Meta-SpikeFormer; :class:`SDTV3` changes its
-    neurons and blocks).
+    neurons and blocks). ``token_stride`` is the first transformer stage's stride: 16,
+    or 8 (its down-sampling at stride 1; ``out_type='pooled'`` only).
 
     Subclasses set ``arch_zoo``, ``conv_block`` (called ``conv_block(C, mlp_ratio,
     neuron)``) and ``transformer_block`` (``transformer_block(C, num_heads, mlp_ratio,
@@ -70,20 +71,22 @@ class ConvTransformerBackbone(BaseSpikingBackbone):
                  pruning: Optional[dict],
                  init_cfg: Optional[dict],
                  neuron: Callable[[], nn.Module],
-                 pool_neuron: nn.Module):
+                 pool_neuron: nn.Module,
+                 token_stride: int = 16):
         super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
         owner = type(self).__name__
         settings = resolve_arch(arch, self.arch_zoo, owner)
         check_conv_transformer_arch(settings, owner)
         check_last_stage_stride(last_stage_stride, owner)
-        self.stride = 16 * last_stage_stride
+        self.check_token_stride(token_stride)
+        self.stride = token_stride * last_stage_stride
         dims, depths = list(settings['embed_dims']), list(settings['depths'])
         heads, ratio = settings['num_heads'], settings['mlp_ratio']
 
         self.stem_conv = MSDownsample(in_channels, dims[0] // 2, 7, 2, 3)
         self.stem_block = self.conv_block(dims[0] // 2, ratio, neuron)
         in_dims = [dims[0] // 2] + dims[:3]
-        strides = (2, 2, 2, last_stage_stride)
+        strides = (2, 2, token_stride // 8, last_stage_stride)
         self.downsamples = nn.ModuleList(
             MSDownsample(in_dims[i], dims[i], 3, strides[i], 1, neuron) for i in range(4))
         self.stages = nn.ModuleList(

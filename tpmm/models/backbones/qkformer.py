@@ -50,6 +50,10 @@ class QKFormer(BaseSpikingBackbone):
         in_channels (int): image channels.
         out_type, out_indices, time_reduce, pruning, init_cfg: see
             :class:`BaseSpikingBackbone`.
+        token_stride (int): 16, or 8: stage 3 keeps stage 2's grid (its embedding
+            without max-pool and with a stride-1 shortcut), so a 112 px input gives the
+            14x14 grid of 224 px at stride 16; ``out_type='pooled'`` only (the same
+            weights either way).
     """
 
     arch_zoo = {
@@ -70,8 +74,11 @@ class QKFormer(BaseSpikingBackbone):
                  out_indices: Sequence[int] = (0, 1, 2),
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 token_stride: int = 16):
         super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
+        self.check_token_stride(token_stride)
+        self.stride = token_stride
         settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
         dims = settings['embed_dims']
         depths, heads = tuple(settings['depths']), tuple(settings['num_heads'])
@@ -90,7 +97,7 @@ class QKFormer(BaseSpikingBackbone):
         self.patch_embeds = nn.ModuleList([
             QKFormerStemEmbed(in_channels, widths[0]),
             QKFormerDownsampleEmbed(widths[0], widths[1]),
-            QKFormerDownsampleEmbed(widths[1], widths[2])])
+            QKFormerDownsampleEmbed(widths[1], widths[2], stride=token_stride // 8)])
         self.stages = nn.ModuleList(
             nn.ModuleList(
                 QKFormerBlock(width, head, settings['mlp_ratio'],
@@ -106,7 +113,7 @@ class QKFormer(BaseSpikingBackbone):
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """``[T, B, 3, H, W]`` -> stage outputs ``[T, B, C_i, H/s_i, W/s_i]``,
-        ``s_i = 4, 8, 16``."""
+        ``s_i = 4, 8, token_stride``."""
         levels = []
         for embed, blocks in zip(self.patch_embeds, self.stages):
             x = self.run_prunable_stage(blocks, embed(x))

@@ -41,7 +41,8 @@ class SDTV1(SingleScaleSpikingBackbone):
     potentials), with ``pyramid_channels`` channels (default ``[C] * 4``);
     ``self.stride`` is then 32. ``out_type='pooled'`` gives ``[B, C]``: the token mean
     through the head LIF, averaged over time, i.e. what the model's linear classifier
-    reads (``self.stride`` 16). ``self.out_channels`` lists the channels of every level.
+    reads (``self.stride`` 16, or ``token_stride``). ``self.out_channels`` lists the
+    channels of every level.
 
     Args:
         arch (str | dict): preset name or custom dict, see above.
@@ -50,6 +51,9 @@ class SDTV1(SingleScaleSpikingBackbone):
         out_type, out_indices, time_reduce, pruning, init_cfg: see
             :class:`BaseSpikingBackbone`.
         pyramid_channels (Sequence[int], optional): channels of the four pyramid levels.
+        token_stride (int): 16 (the papers' stems) or 8: the stem's last max-pool is
+            dropped, so a 112 px input gives the 14x14 grid of 224 px at stride 16;
+            ``out_type='pooled'`` only (the same weights either way).
     """
 
     arch_zoo = {
@@ -68,18 +72,20 @@ class SDTV1(SingleScaleSpikingBackbone):
                  time_reduce: str = 'mean',
                  pyramid_channels: Optional[Sequence[int]] = None,
                  pruning: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 token_stride: int = 16):
         super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
+        self.check_token_stride(token_stride)
         settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
         dims, depth = settings['embed_dims'], settings['depth']
         self.check_depth_and_width(dims, depth)
         self.embed_dims = dims
-        self.patch_embed = SDTPatchEmbed(in_channels, dims)
+        self.patch_embed = SDTPatchEmbed(in_channels, dims, token_stride)
         self.blocks = nn.ModuleList(
             SDTBlock(dims, settings['num_heads'], settings['mlp_ratio'])
             for _ in range(depth))
         self.head_lif = lif()
-        self.build_outputs(dims, pyramid_channels)
+        self.build_outputs(dims, pyramid_channels, token_stride)
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         """``[T, B, C, H, W]`` -> head-LIF spikes of the token mean, mean over time

@@ -70,6 +70,9 @@ class SDTV2(ConvTransformerBackbone):
         last_stage_stride (int): 2 or 1, see above.
         out_type, out_indices, time_reduce, init_cfg: see :class:`BaseSpikingBackbone`.
         pruning (dict, optional): token pruner config; ``None`` is no pruning.
+        token_stride (int): 16, or 8: stage 2 keeps stage 1's grid, so a 112 px input
+            gives the 14x14 grid of 224 px at stride 16; ``out_type='pooled'`` only (the
+            same weights either way).
     """
 
     arch_zoo = {
@@ -94,6 +97,8 @@ class SDTV2(ConvTransformerBackbone):
                  out_indices: Sequence[int] = (0, 1, 2, 3),
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 token_stride: int = 16):
         super().__init__(arch, T, in_channels, last_stage_stride, out_type, out_indices,
-                         time_reduce, pruning, init_cfg, neuron=lif, pool_neuron=lif())
+                         time_reduce, pruning, init_cfg, neuron=lif, pool_neuron=lif(),
+                         token_stride=token_stride)

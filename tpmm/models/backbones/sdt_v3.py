@@ -59,6 +59,9 @@ class SDTV3(ConvTransformerBackbone):
         last_stage_stride (int): 2 (strides 4/8/16/32) or 1 (4/8/16/16).
         out_type, out_indices, time_reduce, init_cfg: see :class:`BaseSpikingBackbone`.
         pruning (dict, optional): token pruner config; ``None`` is no pruning.
+        token_stride (int): 16, or 8: stage 2 keeps stage 1's grid, so a 112 px input
+            gives the 14x14 grid of 224 px at stride 16; ``out_type='pooled'`` only (the
+            same weights either way).
     """
 
     arch_zoo = {
@@ -86,9 +89,11 @@ class SDTV3(ConvTransformerBackbone):
                  out_indices: Sequence[int] = (0, 1, 2, 3),
                  time_reduce: str = 'mean',
                  pruning: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 token_stride: int = 16):
         super().__init__(arch, T, in_channels, last_stage_stride, out_type, out_indices,
                          time_reduce, pruning, init_cfg,
                          neuron=partial(IntegerLIFNode, max_spike),
-                         pool_neuron=IntegerLIFNode(max_spike, normalize=False))
+                         pool_neuron=IntegerLIFNode(max_spike, normalize=False),
+                         token_stride=token_stride)
         self.max_spike = max_spike

@@ -9,7 +9,7 @@ from .simple_feature_pyramid import SimpleFeaturePyramid
 
 
 class SingleScaleSpikingBackbone(BaseSpikingBackbone):
-    """``patch_embed`` then ``blocks`` (all prunable) on one stride-16 grid.
+    """``patch_embed`` then ``blocks`` (all prunable) on one stride-16 (or 8) grid.
 
     Subclasses build ``self.patch_embed`` and ``self.blocks`` and call
     :meth:`build_outputs`. ``out_type='featmap'`` adds a :class:`SimpleFeaturePyramid`
@@ -25,8 +25,9 @@ class SingleScaleSpikingBackbone(BaseSpikingBackbone):
         if dims % 8:
             raise ValueError(f'{owner}: embed_dims must be a multiple of 8, got {dims}')
 
-    def build_outputs(self, dims: int, pyramid_channels: Optional[Sequence[int]]) -> None:
-        """The output levels for ``self.out_type``."""
+    def build_outputs(self, dims: int, pyramid_channels: Optional[Sequence[int]],
+                      token_stride: int = 16) -> None:
+        """The output levels for ``self.out_type`` (the block grid at ``token_stride``)."""
         if self.out_type == 'featmap':
             self.pyramid = SimpleFeaturePyramid(dims, pyramid_channels)
             self.out_channels = list(self.pyramid.out_channels)
@@ -34,7 +35,7 @@ class SingleScaleSpikingBackbone(BaseSpikingBackbone):
         else:
             self.pyramid = None
             self.out_channels = [dims]
-            self.num_levels, self.stride = 1, 16
+            self.num_levels, self.stride = 1, token_stride
         self.check_out_indices()
 
     def prunable_stages(self) -> List[nn.ModuleList]:
@@ -43,7 +44,7 @@ class SingleScaleSpikingBackbone(BaseSpikingBackbone):
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """``[T, B, 3, H, W]`` -> four pyramid levels (``'featmap'``) or the block
-        output ``[T, B, C, H/16, W/16]`` (``'pooled'``)."""
+        output ``[T, B, C, H/s, W/s]``, ``s = self.stride`` (``'pooled'``)."""
         x = self.run_prunable_stage(self.blocks, self.patch_embed(x))
         if self.pyramid is None:
             return [x]

@@ -42,8 +42,8 @@ class Spikformer(SingleScaleSpikingBackbone):
     4 / 8 / 16 / 32 from a :class:`SimpleFeaturePyramid` on the block output, with
     ``pyramid_channels`` channels (default ``[C] * 4``); ``self.stride`` is then 32.
     ``out_type='pooled'`` gives ``[B, C]``, the mean over tokens and time that the
-    model's linear classifier reads (``self.stride`` 16). ``self.out_channels`` lists
-    the channels of every level.
+    model's linear classifier reads (``self.stride`` 16, or ``token_stride``).
+    ``self.out_channels`` lists the channels of every level.
 
     Args:
         arch (str | dict): preset name or custom dict, see above.
@@ -55,6 +55,9 @@ class Spikformer(SingleScaleSpikingBackbone):
         out_type, out_indices, time_reduce, pruning, init_cfg: see
             :class:`BaseSpikingBackbone`.
         pyramid_channels (Sequence[int], optional): channels of the four pyramid levels.
+        token_stride (int): 16 (the papers' stems) or 8: the stem's last max-pool is
+            dropped, so a 112 px input gives the 14x14 grid of 224 px at stride 16;
+            ``out_type='pooled'`` only (the same weights either way).
     """
 
     arch_zoo = {
@@ -77,8 +80,10 @@ class Spikformer(SingleScaleSpikingBackbone):
                  time_reduce: str = 'mean',
                  pyramid_channels: Optional[Sequence[int]] = None,
                  pruning: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 token_stride: int = 16):
         super().__init__(T, out_type, out_indices, time_reduce, init_cfg, pruning=pruning)
+        self.check_token_stride(token_stride)
         settings = resolve_arch(arch, self.arch_zoo, type(self).__name__)
         if stem_pool not in self.stem_pools:
             raise ValueError(f'Spikformer: stem_pool must be one of {self.stem_pools}, '
@@ -86,11 +91,11 @@ class Spikformer(SingleScaleSpikingBackbone):
         dims, depth = settings['embed_dims'], settings['depth']
         self.check_depth_and_width(dims, depth)
         self.embed_dims = dims
-        self.patch_embed = SpikformerPatchEmbed(in_channels, dims, stem_pool)
+        self.patch_embed = SpikformerPatchEmbed(in_channels, dims, stem_pool, token_stride)
         self.blocks = nn.ModuleList(
             SpikformerBlock(dims, settings['num_heads'], settings['mlp_ratio'])
             for _ in range(depth))
-        self.build_outputs(dims, pyramid_channels)
+        self.build_outputs(dims, pyramid_channels, token_stride)
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         """``[T, B, C, H, W]`` -> mean over tokens and time ``[B, C]``."""

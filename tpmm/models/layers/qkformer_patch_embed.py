@@ -50,21 +50,24 @@ class QKFormerStemEmbed(nn.Module):
 
 
 class QKFormerDownsampleEmbed(nn.Module):
-    """Patch embedding between stages, ``[T, B, C_in, H, W]`` -> ``[T, B, C, H/2, W/2]``:
+    """Patch embedding between stages, ``[T, B, C_in, H, W]`` -> ``[T, B, C, H/s, W/s]``:
     conv-BN-pool-LIF and conv-BN-LIF plus a strided 1x1 conv-BN-LIF shortcut.
 
     Args:
         in_channels (int): ``C_in``.
         out_channels (int): ``C``.
+        stride (int): ``s``, 2 or 1 (no max-pool, a stride-1 shortcut; the same weights).
     """
 
-    def __init__(self, in_channels: int, out_channels: int):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 2):
         super().__init__()
         self.conv1, self.bn1 = conv_bn(in_channels, out_channels, 3)
-        self.pool, self.lif1 = max_pool(), lif()
+        self.pool = max_pool() if stride == 2 else nn.Identity()
+        self.lif1 = lif()
         self.conv2, self.bn2 = conv_bn(out_channels, out_channels, 3)
         self.lif2 = lif()
-        self.shortcut = nn.Sequential(*conv_bn(in_channels, out_channels, 1, stride=2), lif())
+        self.shortcut = nn.Sequential(*conv_bn(in_channels, out_channels, 1, stride=stride),
+                                      lif())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x

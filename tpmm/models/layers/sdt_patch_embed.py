@@ -10,18 +10,20 @@ from .lif import lif
 
 class SDTPatchEmbed(nn.Module):
     """Spiking patch splitting of SDT-V1: ``[T, B, C_in, H, W]`` -> membrane-potential
-    tokens ``[T, B, C, H/16, W/16]``.
+    tokens ``[T, B, C, H/s, W/s]``, ``s = stride``.
 
     Stages 0-2: 3x3 conv-BN-LIF then a 3x3 / stride-2 max-pool, widths ``C/8, C/4,
     C/2``; stage 3: 3x3 conv-BN, max-pool (no neuron). The output is stage 3's map plus
-    a relative position embedding of its spikes (LIF, 3x3 conv-BN).
+    a relative position embedding of its spikes (LIF, 3x3 conv-BN). ``stride=8`` drops
+    stage 3's max-pool (no weights change).
 
     Args:
         in_channels (int): image channels.
         embed_dims (int): ``C``, a multiple of 8.
+        stride (int): 16 or 8.
     """
 
-    def __init__(self, in_channels: int, embed_dims: int):
+    def __init__(self, in_channels: int, embed_dims: int, stride: int = 16):
         super().__init__()
         widths = [embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
         stages = []
@@ -30,7 +32,8 @@ class SDTPatchEmbed(nn.Module):
                    ('bn', layer.BatchNorm2d(c_out, step_mode='m'))]
             if index < 3:
                 ops.append(('lif', lif()))
-            ops.append(('pool', layer.MaxPool2d(3, stride=2, padding=1, step_mode='m')))
+            if index < 3 or stride == 16:
+                ops.append(('pool', layer.MaxPool2d(3, stride=2, padding=1, step_mode='m')))
             stages.append(nn.Sequential(OrderedDict(ops)))
         self.stages = nn.Sequential(*stages)
         self.lif = lif()
