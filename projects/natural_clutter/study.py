@@ -65,8 +65,8 @@ from .report import load_results, save_results, write_report
 
 PROJECT_DIR = osp.dirname(osp.abspath(__file__))
 MODEL_NAMES = ('sdt_v1', 'qkformer', 'sdt_v3', 'spikformer', 'sdt_v2')
-#: the side of the generated images (224: 14x14 tokens at the backbones' stride 16)
-IMAGE_SIZE = 224
+#: the side of the generated images (112: 14x14 tokens at the configs' token_stride 8)
+IMAGE_SIZE = 112
 
 
 def parse_args(argv=None):
@@ -90,7 +90,7 @@ def parse_args(argv=None):
     parser.add_argument('--render-only', action='store_true')
     parser.add_argument('--keep-for-reduction', type=float, metavar='R',
                         help="print the released IRToP's keep ratio that cuts the first "
-                        "model's backbone FLOPs by R on a 224x224 image, and exit "
+                        "model's backbone FLOPs by R on a 112x112 image, and exit "
                         '(run_study.sh fine-tunes at it)')
     parser.add_argument('--reach', action='store_true',
                         help='print, per model of --models, the backbone FLOPs reduction '
@@ -197,7 +197,7 @@ def match_keep_ratio(model, pruning: dict, target: float, probe: torch.Tensor,
 def untrained(name: str) -> Tuple[torch.nn.Module, torch.Tensor, int]:
     """``configs/<name>_nc.py``'s classifier, untrained (the FLOPs of a keep ratio depend
     on the weights and pixels only on SDT-V2 / V3, by about 0.1 %), a zero probe
-    ``[1, 3, 224, 224]`` and the unpruned FLOPs."""
+    ``[1, 3, IMAGE_SIZE, IMAGE_SIZE]`` and the unpruned FLOPs."""
     cfg = Config.fromfile(config_path(name))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(copy.deepcopy(cfg.model)).eval()
@@ -216,7 +216,7 @@ def reach_table(names: List[str], keep_ratio: float = MIN_KEEP) -> str:
     """Markdown: unpruned GFLOPs and the signed change of backbone FLOPs each pruner
     family makes at ``keep_ratio`` (positive: pruning adds FLOPs)."""
     families = ('IRToP', 'EViT', 'ToMe')  # the other criteria prune as IRToP does
-    lines = ['| model | GFLOPs (224 px) | ' + ' | '.join(
+    lines = [f'| model | GFLOPs ({IMAGE_SIZE} px) | ' + ' | '.join(
         f'FLOPs change, {m} at keep {keep_ratio:g}' for m in families) + ' |',
              '|---|---|---|---|---|']
     for name in names:

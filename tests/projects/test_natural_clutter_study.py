@@ -29,9 +29,10 @@ def test_each_study_config_builds_a_classifier_that_sees_a_14x14_grid(name):
     model.backbone.pruner = build_pruner(dict(type='IRToP', keep_ratio=0.5),
                                          model.backbone.num_prunable_blocks)
     with torch.no_grad():
-        logits = model(torch.zeros(1, 3, 224, 224), mode='tensor')
+        logits = model(torch.zeros(1, 3, study.IMAGE_SIZE, study.IMAGE_SIZE), mode='tensor')
     assert logits.shape == (1, 10)
     grids = {record.hw for record in model.backbone.pruner.last_records}
+    assert study.IMAGE_SIZE == 112 and model.backbone.stride == 8
     assert (14, 14) in grids and min(h * w for h, w in grids) >= 14 * 14
 
 
@@ -41,7 +42,8 @@ def test_match_keep_ratio_finds_the_reachable_flops_closest_to_the_target():
     cfg.model.head.in_channels = 16
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model).eval()
-    probe = torch.rand(1, 3, 96, 96)  # a 6x6 grid: 36 tokens
+    side = 6 * model.backbone.stride
+    probe = torch.rand(1, 3, side, side)  # a 6x6 grid: 36 tokens
     pruning = METHODS['IRToP']
     reachable = set()
     # brute force: the floor and every token count above it
