@@ -184,8 +184,8 @@ def plot(summaries: Dict[str, dict], reductions: List[float], path: str) -> None
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel('top-1 (%), 95 % bootstrap interval')
     axes[0][-1].legend(fontsize=7, loc='lower right')
-    fig.suptitle('Natural-clutter digits, 224 px (14x14 tokens)\ntraining-free pruning at '
-                 'matched FLOPs', fontsize=10)
+    fig.suptitle('Natural-clutter digits, 112 px (14x14 tokens at stride 8)\n'
+                 'training-free pruning at matched FLOPs', fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -21,7 +21,7 @@ default_hooks.checkpoint.interval=1 default_hooks.checkpoint.max_keep_ckpts=1"
 
 if [[ ! -f $DATA/meta/test.txt ]]; then
   # shellcheck disable=SC2086
-  $PY tools/dataset_converters/make_natural_clutter.py --out $DATA ${DATA_ARGS:-}
+  $PY tools/dataset_converters/make_natural_clutter.py --out $DATA --image-size 112 ${DATA_ARGS:-}
 fi
 for m in $MODELS; do
   for s in $SEEDS; do

@@ -1,4 +1,4 @@
-# QKFormer (C=32, depths (1, 1, 4), T=2) on natural-clutter digits at 224 px: the last
+# QKFormer (C=32, depths (1, 1, 4), T=2) on natural-clutter digits at 112 px: the last
 # stage's blocks see the paper's 14x14 token grid. Stock mmpretrain ImageClassifier.
 _base_ = ['./_base_/natural_clutter.py', './_base_/spiking_classifier.py',
           '../../classification/configs/_base_/schedule.py']

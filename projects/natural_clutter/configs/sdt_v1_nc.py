@@ -1,4 +1,4 @@
-# Spike-driven Transformer V1 (C=32, 6 blocks, T=2) on natural-clutter digits at 224 px:
+# Spike-driven Transformer V1 (C=32, 6 blocks, T=2) on natural-clutter digits at 112 px:
 # the pruned blocks see the paper's 14x14 token grid. Stock mmpretrain ImageClassifier.
 _base_ = ['./_base_/natural_clutter.py', './_base_/spiking_classifier.py',
           '../../classification/configs/_base_/schedule.py']

@@ -1,6 +1,6 @@
 # Natural-clutter digits: scikit-learn's handwritten digits composited over crops of the
-# photographs bundled with scikit-image, with distractor fragments and strokes (224x224,
-# 14x14 tokens at the backbones' stride 16), as files written by
+# photographs bundled with scikit-image, with distractor fragments and strokes (112x112,
+# 14x14 tokens at the configs' token_stride 8), as files written by
 # tools/dataset_converters/make_natural_clutter.py (<split>/<class>/NNNNNN.png,
 # meta/<split>.txt), read by mmpretrain's stock CustomDataset.
 default_scope = 'mmpretrain'
