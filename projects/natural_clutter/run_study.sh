@@ -23,6 +23,7 @@ if [[ ! -f $DATA/meta/test.txt ]]; then
   # shellcheck disable=SC2086
   $PY tools/dataset_converters/make_natural_clutter.py --out $DATA --image-size 112 ${DATA_ARGS:-}
 fi
+$PY -m projects.natural_clutter.study --data-root $DATA --check-data
 for m in $MODELS; do
   for s in $SEEDS; do
     # shellcheck disable=SC2086

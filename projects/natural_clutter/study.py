@@ -38,10 +38,12 @@ Writes ``study.json`` (settings, FLOPs, keep ratios, per-model results) and
 ``per_image.npz`` (the correctness arrays), then ``results.md``, ``summary.json`` and
 ``accuracy_vs_gflops.png`` to ``--out-dir``; ``--render-only`` rewrites the last three
 from the first two. ``--reach`` prints how much FLOPs each pruner family can remove;
-``--keep-for-reduction`` prints the released IRToP's keep ratio for a reduction.
+``--keep-for-reduction`` prints the released IRToP's keep ratio for a reduction;
+``--check-data`` refuses a data set not written at 112 px.
 """
 import argparse
 import copy
+import json
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
@@ -96,6 +98,9 @@ def parse_args(argv=None):
                         help='print, per model of --models, the backbone FLOPs reduction '
                         'each criterion reaches at keep ratio 0.1 (the most the study can '
                         'match), and exit')
+    parser.add_argument('--check-data', action='store_true',
+                        help=f'exit with an error unless --data-root holds a {IMAGE_SIZE} px '
+                        'set (run_study.sh checks before training)')
     args = parser.parse_args(argv)
     for r in args.reductions:
         if not 0 < r < 1:
@@ -357,6 +362,23 @@ def evaluate_model(name: str, seed: int, args) -> Tuple[dict, Dict[str, np.ndarr
     return summary, arrays
 
 
+def check_data(data_root: str) -> None:
+    """Refuse data the configs do not expect: ``<data_root>/meta/generation.json`` must
+    exist and record ``IMAGE_SIZE`` px images (a 224 px set would give the
+    ``token_stride=8`` models a 28x28 grid at four times the cost, without an error)."""
+    path = osp.join(data_root, 'meta', 'generation.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: write the set with tools/'
+                                f'dataset_converters/make_natural_clutter.py --out {data_root} '
+                                f'--image-size {IMAGE_SIZE}')
+    with open(path) as f:
+        size = json.load(f)['settings']['image_size']
+    if size != IMAGE_SIZE:
+        raise ValueError(f'{path}: image_size {size}, the study and its configs need '
+                         f'{IMAGE_SIZE} (a 14x14 grid at token_stride 8); write a new set '
+                         f'with make_natural_clutter.py --image-size {IMAGE_SIZE}')
+
+
 def check_checkpoints(args) -> None:
     """Refuse to start when a model the study needs has no checkpoint."""
     missing = [run_dir(args.work_root, name, seed) for name in args.models
@@ -378,11 +400,15 @@ def main(argv=None):
     if args.reach:
         print(reach_table(args.models))
         return None
+    if args.check_data:
+        check_data(args.data_root)
+        return None
     if args.render_only:
         settings, results, arrays = load_results(args.out_dir)
         reductions, draws = settings['reductions'], settings['random_draws']
         args.bootstrap = settings['bootstrap']
     else:
+        check_data(args.data_root)
         check_checkpoints(args)
         results, arrays = OrderedDict(), OrderedDict()
         for name in args.models:

@@ -16,7 +16,8 @@ from tpmm.models.backbones.sdt_v1 import SDTV1
 from tpmm.models.backbones.sdt_v2 import SDTV2
 from tpmm.models.backbones.sdt_v3 import SDTV3
 from tpmm.models.backbones.spikformer import Spikformer
-from tpmm.models.layers import ESpikeFormerBlock, IntegerLIFNode
+from tpmm.models.layers import (ESpikeFormerBlock, IntegerLIFNode, QKFormerDownsampleEmbed,
+                               SDTPatchEmbed, SpikformerPatchEmbed)
 from tpmm.registry import MODELS
 
 
@@ -370,41 +371,60 @@ def test_errors_name_the_bad_value(name, kwargs, size, match):
 # --- the stride-8 classification preset ---------------------------------------------------
 
 STRIDE_8_CASES = {
-    # backbone, pooled kwargs, the prunable blocks' grids at 112 px: (first index, hw)
-    'Spikformer': (spikformer, {}, [(0, (14, 14))]),
-    'SDTV1': (sdt_v1, {}, [(0, (14, 14))]),
-    'QKFormer': (qkformer, {}, [(0, (28, 28)), (1, (14, 14)), (2, (14, 14))]),
-    'SDTV2': (sdt_v2, dict(last_stage_stride=1), [(0, (14, 14)), (2, (14, 14))]),
-    'SDTV3': (sdt_v3, dict(last_stage_stride=1), [(0, (14, 14)), (2, (14, 14))]),
+    # backbone, pooled kwargs, every prunable block's grid at 112 px (224 px at stride 16
+    # gives the same grid to the last stage)
+    'Spikformer': (spikformer, {}, [(14, 14)] * 2),
+    'Spikformer-before_spike': (spikformer, dict(stem_pool='before_spike'), [(14, 14)] * 2),
+    'SDTV1': (sdt_v1, {}, [(14, 14)] * 2),
+    'QKFormer': (qkformer, {}, [(28, 28), (14, 14), (14, 14)]),
+    'SDTV2': (sdt_v2, dict(last_stage_stride=1), [(14, 14)] * 3),
+    'SDTV2-last_stage_stride_2': (sdt_v2, {}, [(14, 14)] * 2 + [(7, 7)]),
+    'SDTV3': (sdt_v3, dict(last_stage_stride=1), [(14, 14)] * 3),
 }
+
+
+def block_grids(model):
+    return [record.hw for record in sorted(model.pruner.last_records,
+                                           key=lambda record: record.block_index)]
 
 
 @pytest.mark.parametrize('name', list(STRIDE_8_CASES))
 def test_token_stride_8_gives_the_stride_16_grid_from_half_the_side(name):
     build, kwargs, grids = STRIDE_8_CASES[name]
-    paper = build(out_type='pooled', **kwargs)
-    preset = build(out_type='pooled', token_stride=8, pruning=dict(type='IRToP', keep_ratio=0.5),
-                   **kwargs).eval()
+    pruning = dict(type='IRToP', keep_ratio=0.5)
+    paper = build(out_type='pooled', pruning=pruning, **kwargs).eval()
+    preset = build(out_type='pooled', token_stride=8, pruning=pruning, **kwargs).eval()
     # same parameters and buffers: a stride-16 checkpoint loads strictly
     preset.load_state_dict(paper.state_dict(), strict=True)
     assert preset.stride == paper.stride // 2
     with torch.no_grad():
         (pooled, ) = preset(images(2, 112, 112))
-    assert pooled.shape == (2, preset.out_channels[-1])
-    hw_of = {record.block_index: record.hw for record in preset.pruner.last_records}
-    assert len(hw_of) == preset.num_prunable_blocks
-    for first, hw in grids:
-        assert hw_of[first] == hw
-    # the same image at 224 px on the stride-16 model sees the same grid in the last stage
-    paper.pruner = preset.pruner
-    with torch.no_grad():
         paper(images(2, 224, 224))
-    last_block = preset.num_prunable_blocks - 1
-    assert [r.hw for r in paper.pruner.last_records if r.block_index == last_block] \
-        == [hw_of[last_block]]
+    assert pooled.shape == (2, preset.out_channels[-1])
+    assert block_grids(preset) == grids
+    assert block_grids(paper)[-1] == grids[-1]
 
 
-@pytest.mark.parametrize('name', list(STRIDE_8_CASES))
+def test_sdt_v1_stride_8_stem_is_the_stride_16_stem_without_its_last_max_pool():
+    paper, preset = sdt_v1(out_type='pooled').eval(), sdt_v1(out_type='pooled', token_stride=8)
+    preset.load_state_dict(paper.state_dict())
+    preset.eval()
+    x = paper.to_sequence(images(2, 64, 64))
+    with torch.no_grad():
+        full = paper.patch_embed.stages(x)  # stage 3 ends in conv-BN-pool, no neuron
+        functional.reset_net(paper)
+        unpooled = preset.patch_embed.stages(x)
+    pooled = torch.nn.functional.max_pool2d(unpooled.flatten(0, 1), 3, stride=2, padding=1)
+    assert torch.equal(full, pooled.reshape(full.shape))
+
+
+def test_qkformer_stride_8_keeps_stage_2_grid_in_stage_3_embedding():
+    embed = qkformer(out_type='pooled', token_stride=8).patch_embeds[2]
+    assert isinstance(embed.pool, torch.nn.Identity)
+    assert embed.shortcut[0].stride == (1, 1)
+
+
+@pytest.mark.parametrize('name', ['Spikformer', 'SDTV1', 'QKFormer', 'SDTV2', 'SDTV3'])
 @pytest.mark.parametrize('kwargs,match', [
     (dict(token_stride=4, out_type='pooled'), r'token_stride must be 16 or 8, got token_stride=4'),
     (dict(token_stride=8, out_type='featmap'),
@@ -413,3 +433,14 @@ def test_token_stride_errors_name_the_key(name, kwargs, match):
     build, extra, _ = STRIDE_8_CASES[name]
     with pytest.raises(ValueError, match=match):
         build(**kwargs, **extra)
+
+
+@pytest.mark.parametrize('layer,stride,match', [
+    (lambda s: SDTPatchEmbed(3, 16, s), 32, 'SDTPatchEmbed: stride must be 16 or 8'),
+    (lambda s: SpikformerPatchEmbed(3, 16, 'after_spike', s), 4,
+     'SpikformerPatchEmbed: stride must be 16 or 8'),
+    (lambda s: QKFormerDownsampleEmbed(8, 16, s), 3,
+     'QKFormerDownsampleEmbed: stride must be 2 or 1')])
+def test_patch_embeddings_refuse_other_strides(layer, stride, match):
+    with pytest.raises(ValueError, match=match):
+        layer(stride)

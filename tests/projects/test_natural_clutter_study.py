@@ -32,7 +32,7 @@ def test_each_study_config_builds_a_classifier_that_sees_a_14x14_grid(name):
         logits = model(torch.zeros(1, 3, study.IMAGE_SIZE, study.IMAGE_SIZE), mode='tensor')
     assert logits.shape == (1, 10)
     grids = {record.hw for record in model.backbone.pruner.last_records}
-    assert study.IMAGE_SIZE == 112 and model.backbone.stride == 8
+    assert study.IMAGE_SIZE // model.backbone.stride == 14
     assert (14, 14) in grids and min(h * w for h, w in grids) >= 14 * 14
 
 
@@ -142,6 +142,20 @@ def test_render_only_rewrites_the_report_from_the_saved_files(tmp_path):
         100 * arrays['toy'][s]['IRToP@0.3'].mean() for s in (0, 1)]))
     for name in ('results.md', 'accuracy_vs_gflops.png', 'summary.json'):
         assert os.path.getsize(out / name) > 0
+
+
+def test_data_of_another_image_size_is_refused_before_any_work(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'meta/generation.json not found'):
+        study.check_data(str(tmp_path))
+    (tmp_path / 'meta').mkdir()
+    for size in (224, study.IMAGE_SIZE):
+        (tmp_path / 'meta' / 'generation.json').write_text(
+            json.dumps(dict(settings=dict(image_size=size))))
+        if size != study.IMAGE_SIZE:
+            with pytest.raises(ValueError, match=r'generation.json: image_size 224, .* need '
+                               rf'{study.IMAGE_SIZE}'):
+                study.main(['--data-root', str(tmp_path), '--check-data'])
+    study.main(['--data-root', str(tmp_path), '--check-data'])  # the right size passes
 
 
 def test_missing_checkpoints_are_named_before_any_work(tmp_path):

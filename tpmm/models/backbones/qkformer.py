@@ -51,9 +51,10 @@ class QKFormer(BaseSpikingBackbone):
         out_type, out_indices, time_reduce, pruning, init_cfg: see
             :class:`BaseSpikingBackbone`.
         token_stride (int): 16, or 8: stage 3 keeps stage 2's grid (its embedding
-            without max-pool and with a stride-1 shortcut), so a 112 px input gives the
-            14x14 grid of 224 px at stride 16; ``out_type='pooled'`` only (the same
-            weights either way).
+            without max-pool and with a stride-1 shortcut), so a 112 px input gives
+            stage 3 the 14x14 grid of 224 px at stride 16 (stages 1-2, also prunable,
+            see 28x28 and 14x14 instead of 56x56 and 28x28); ``out_type='pooled'`` only
+            (the same weights either way).
     """
 
     arch_zoo = {

@@ -61,6 +61,9 @@ class QKFormerDownsampleEmbed(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 2):
         super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f'QKFormerDownsampleEmbed: stride must be 2 or 1, got '
+                             f'stride={stride!r}')
         self.conv1, self.bn1 = conv_bn(in_channels, out_channels, 3)
         self.pool = max_pool() if stride == 2 else nn.Identity()
         self.lif1 = lif()

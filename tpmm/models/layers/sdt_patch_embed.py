@@ -25,6 +25,8 @@ class SDTPatchEmbed(nn.Module):
 
     def __init__(self, in_channels: int, embed_dims: int, stride: int = 16):
         super().__init__()
+        if stride not in (8, 16):
+            raise ValueError(f'SDTPatchEmbed: stride must be 16 or 8, got stride={stride!r}')
         widths = [embed_dims // 8, embed_dims // 4, embed_dims // 2, embed_dims]
         stages = []
         for index, (c_in, c_out) in enumerate(zip([in_channels] + widths[:-1], widths)):
