@@ -17,7 +17,7 @@ from tpmm.models.backbones.sdt_v2 import SDTV2
 from tpmm.models.backbones.sdt_v3 import SDTV3
 from tpmm.models.backbones.spikformer import Spikformer
 from tpmm.models.layers import (ESpikeFormerBlock, IntegerLIFNode, QKFormerDownsampleEmbed,
-                               SDTPatchEmbed, SpikformerPatchEmbed)
+                                SDTPatchEmbed, SpikformerPatchEmbed)
 from tpmm.registry import MODELS
 
 
