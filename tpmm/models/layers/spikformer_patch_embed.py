@@ -36,9 +36,8 @@ class SpikformerPatchEmbed(nn.Module):
         for index, (c_in, c_out) in enumerate(zip([in_channels] + widths[:-1], widths)):
             ops = [('conv', layer.Conv2d(c_in, c_out, 3, padding=1, bias=False, step_mode='m')),
                    ('bn', layer.BatchNorm2d(c_out, step_mode='m'))]
-            pool = [('pool', layer.MaxPool2d(3, stride=2, padding=1, step_mode='m'))]
-            if index == 3 and stride == 8:
-                pool = []
+            pool = [('pool', layer.MaxPool2d(3, stride=2, padding=1, step_mode='m'))
+                    ] if index < 3 or stride == 16 else []
             spike = [('lif', lif())]
             ops += spike + pool if stem_pool == 'after_spike' else pool + spike
             stages.append(nn.Sequential(OrderedDict(ops)))
