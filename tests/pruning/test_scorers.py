@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.pruning_toys import ToyAttentionBlock, ToyBlock
+from helpers.released_formulas import released_score
 from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
                           RandomTokenScorer, SpatialTokenScorer, TemporalTokenScorer,
                           build_scorer)
@@ -147,6 +148,18 @@ def test_spatial_default_is_the_released_criterion():
     assert torch.allclose(SpatialTokenScorer()(x, (6, 7)), (-sim).softmax(dim=-1),
                           atol=1e-7, rtol=1e-5)
     assert CombinedTokenScorer().spatial.mode == 'reference'
+
+
+def test_default_scorer_has_the_released_formula_gradient():
+    """The closed form stays differentiable: the gradient of ``temporal + spatial``
+    through F.conv2d and F.cosine_similarity (written out in the helper) is twice the
+    combined scorer's (equal weights 0.5)."""
+    x = torch.rand(3, 2, 5, 6 * 7, requires_grad=True)
+    weights = torch.randn(2, 6 * 7)
+    (CombinedTokenScorer()(x, (6, 7)) * weights).sum().backward()
+    released_x = x.detach().clone().requires_grad_()
+    (released_score(released_x, (6, 7)) * weights).sum().backward()
+    assert torch.allclose(2 * x.grad, released_x.grad, atol=1e-7, rtol=1e-4)
 
 
 def test_spatial_needs_the_full_grid():

@@ -21,7 +21,8 @@ __all__ = [
     'PrunableBlock', 'BaseTokenPruner', 'PruningContext', 'PruningRecord',
     'run_prunable_stage', 'NoPrune', 'build_pruner', 'gather_tokens', 'scatter_tokens',
     'keep_count', 'block_keep_ratio', 'top_k_indices', 'ScheduledTokenPruner',
-    'EarlyStopTokenPruner', 'ShrinkingTokenPruner', 'IRToP', 'EViTPruner', 'ToMePruner', 'merge_tokens',
+    'EarlyStopTokenPruner', 'ShrinkingTokenPruner', 'IRToP', 'EViTPruner', 'ToMePruner',
+    'merge_tokens',
     'REFERENCE_SCHEDULES', 'resolve_keep_schedule', 'BaseTokenScorer', 'build_scorer',
     'TemporalTokenScorer', 'SpatialTokenScorer', 'CombinedTokenScorer',
     'RandomTokenScorer', 'FiringRateTokenScorer', 'AttentionTokenScorer'

@@ -32,8 +32,8 @@ class IRToP(EarlyStopTokenPruner):
     backbone's schedule, window and terms.
 
     Without ``sticky``, blocks with ratio 1.0 (``keep_ratio=1.0``, before
-    ``start_block``, past the end of the schedule) run unpruned, without scoring: ``keep_ratio=1.0`` gives exactly
-    the unpruned output.
+    ``start_block``, past the end of the schedule) run unpruned, without scoring:
+    ``keep_ratio=1.0`` gives exactly the unpruned output.
 
     ``sticky=True``: a token stopped at a block stays stopped for the rest of the
     stage; ``k`` is chosen among the still-active tokens. Ratios keep their meaning

@@ -53,5 +53,5 @@ class CombinedTokenScorer(BaseTokenScorer):
     def forward(self, x: torch.Tensor, hw: Tuple[int, int],
                 block: Optional[nn.Module] = None) -> torch.Tensor:
         """``x``: ``[T, B, C, N]`` -> ``[B, N]``."""
-        return (self.temporal_weight * self.temporal(x, hw, block) +
-                self.spatial_weight * self.spatial(x, hw, block))
+        return (self.temporal_weight * self.temporal(x, hw, block)).add_(
+            self.spatial(x, hw, block), alpha=self.spatial_weight)

@@ -1,4 +1,5 @@
 """Spatial token scorer of IRToP: a token against the mean of its window."""
+import math
 from typing import Optional, Tuple
 
 import torch
@@ -43,6 +44,14 @@ class SpatialTokenScorer(BaseTokenScorer):
               term measures how evenly a token's channels are active (and on which side
               of zero its window sum lies), not how unlike its neighbours it is; an
               all-zero token scores 0, the highest value for non-negative inputs.
+              tpmm computes that closed form, with ``F.cosine_similarity``'s clamps:
+              ``sum_c x_bar / max(|x_bar|, eps) * Y / max(|Y|, eps / sqrt(C)) /
+              sqrt(C)``, the released value up to float rounding without the
+              ``C``-channel convolution and norms. A token's window then enters
+              only through the sign of ``Y``, so tokens with the same ``sum_c x_bar``
+              and ``|x_bar|`` tie exactly and :func:`~tpmm.pruning.top_k_indices`
+              keeps the lower index, where the released code's rounding orders them
+              arbitrarily.
             * ``'depthwise'``: **the paper's text** (tpmm's ``irtop-paper-text``
               variant): ``Y`` is the per-channel mean of the token vectors inside the
               window (windows clipped at the border), so the cosine compares a token
@@ -93,7 +102,7 @@ class SpatialTokenScorer(BaseTokenScorer):
         ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
         k = self.kernel_size
         if self.mode == 'reference':
-            return box_sum(x_bar.sum(dim=1, keepdim=True), k) / (k * k)
+            return F.avg_pool2d(x_bar.sum(dim=1, keepdim=True), k, stride=1, padding=k // 2)
         window_sizes = box_sum(x_bar.new_ones(x_bar.shape[-2:]), k)
         return box_sum(x_bar, k) / window_sizes
 
@@ -101,12 +110,22 @@ class SpatialTokenScorer(BaseTokenScorer):
                 block: Optional[nn.Module] = None) -> torch.Tensor:
         """``x``: ``[T, B, C, H*W]`` -> ``[B, H*W]`` (softmax over tokens)."""
         self.check_input(x, hw, name=type(self).__name__)
-        _, b, c, n = x.shape
+        t, b, c, n = x.shape
+        if self.mode == 'reference':
+            # F.cosine_similarity(x_bar, Y, dim=1, eps) with Y the same in every channel:
+            # x_bar . Y = Y sum_c x_bar and |Y| = |Y| sqrt(C), each norm clamped to eps, so
+            # cos = (sum_c x_bar / max(|x_bar|, eps)) (Y / max(|Y|, eps / sqrt(C))) / sqrt(C),
+            # the second factor exactly sign(Y) unless |Y| is below eps / sqrt(C).
+            # On time sums: T x_bar and T Y have the same cosine with eps scaled by T.
+            time_sum = x.float().sum(dim=0)  # [B, C, N]
+            channel_sum = time_sum.sum(dim=1)  # [B, N]
+            y = self.local_mean(channel_sum.reshape(b, 1, hw[0], hw[1])).reshape(b, n)
+            norm_x = (time_sum * time_sum).sum(dim=1).sqrt_().clamp_min(t * self.eps)
+            sign_y = y / y.abs().clamp_min_(t * self.eps / math.sqrt(c))
+            neg_cos = (channel_sum / norm_x).mul_(sign_y).mul_(-1 / math.sqrt(c))
+            return neg_cos.softmax(dim=-1)
         x_bar = x.float().mean(dim=0)  # [B, C, N]
-        y = self.local_mean(x_bar.reshape(b, c, hw[0], hw[1])).reshape(b, -1, n)
-        if self.mode == 'reference':  # y: [B, 1, N], the same in every channel
-            cos = F.cosine_similarity(x_bar, y.expand(b, c, n), dim=1, eps=self.eps)
-            return (-cos).softmax(dim=-1)
+        y = self.local_mean(x_bar.reshape(b, c, hw[0], hw[1])).reshape(b, c, n)
         if self.metric == 'l2':
             distance = (x_bar - y).pow(2).sum(dim=1).sqrt()
             scale = x_bar.pow(2).sum(dim=1).sqrt().mean(dim=-1, keepdim=True)

@@ -24,9 +24,10 @@ class TemporalTokenScorer(BaseTokenScorer):
                 block: Optional[nn.Module] = None) -> torch.Tensor:
         """``x``: ``[T, B, C, N]`` -> ``[B, N]`` (softmax over N)."""
         self.check_input(x, name=type(self).__name__)
-        channel_mean = x.float().mean(dim=2)  # [T, B, N]
-        if x.shape[0] > 1:
-            raw = (channel_mean[1:] - channel_mean[:-1]).abs().mean(dim=0)
+        t, _, c, _ = x.shape
+        channel_sum = x.float().sum(dim=2)  # [T, B, N]: C * m_t
+        if t > 1:
+            raw = (channel_sum[1:] - channel_sum[:-1]).abs_().sum(dim=0).div_((t - 1) * c)
         else:
-            raw = torch.zeros_like(channel_mean[0])
+            raw = torch.zeros_like(channel_sum[0])
         return raw.softmax(dim=-1)
