@@ -15,7 +15,7 @@ def reference_top_k(scores: torch.Tensor, k: int) -> torch.Tensor:
     return torch.tensor(rows)
 
 
-# 3 samples: the last n takes the topk path (3 n > FULL_SORT_MAX_SCORES), the others the sort
+# 3 samples: the largest n takes the topk path (3 n > FULL_SORT_MAX_SCORES), the others the sort
 @pytest.mark.parametrize('n', [7, 196, FULL_SORT_MAX_SCORES // 3 + 5])
 def test_top_k_keeps_the_highest_and_breaks_ties_by_lower_index(n):
     gen = torch.Generator().manual_seed(n)
@@ -28,6 +28,11 @@ def test_top_k_keeps_the_highest_and_breaks_ties_by_lower_index(n):
         assert kept.dtype == torch.long and kept.shape == (3, k)
         assert torch.equal(kept, reference_top_k(scores, k)), k
     assert torch.equal(top_k_indices(scores, n // 2)[1], torch.arange(n // 2))
+    # NaN (overflowed features) counts as +inf: still valid indices, as a sort would give
+    scores[0, 1::4] = float('nan')
+    scores[0, 2::8] = float('inf')
+    expected = reference_top_k(torch.where(scores.isnan(), float('inf'), scores), n // 2)
+    assert torch.equal(top_k_indices(scores, n // 2), expected)
 
 
 def test_gather_and_scatter_tokens_select_per_sample_the_same_for_every_timestep():

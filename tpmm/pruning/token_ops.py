@@ -60,7 +60,8 @@ def top_k_indices(scores: torch.Tensor, k: int) -> torch.Tensor:
     The same set as ``torch.topk(scores, k)`` whenever the k-th and (k+1)-th scores
     differ. Among exactly equal scores the lower token index wins (as a stable sort;
     the released code's ``torch.topk`` leaves that order unspecified), the same on
-    every device.
+    every device. A NaN score counts as ``+inf`` (features that overflowed still give
+    valid indices).
 
     Up to :data:`FULL_SORT_MAX_SCORES` scores this is one stable sort. Above, the k-th
     highest score comes from ``torch.topk``; every token above it is kept and the
@@ -71,6 +72,7 @@ def top_k_indices(scores: torch.Tensor, k: int) -> torch.Tensor:
         ``[B, k]`` long tensor.
     """
     b, n = scores.shape
+    scores = scores.nan_to_num(nan=float('inf'), posinf=float('inf'), neginf=float('-inf'))
     if scores.numel() <= FULL_SORT_MAX_SCORES:
         order = scores.argsort(dim=-1, descending=True, stable=True)
         return order[:, :k].sort(dim=-1).values

@@ -48,10 +48,10 @@ class SpatialTokenScorer(BaseTokenScorer):
               ``sum_c x_bar / max(|x_bar|, eps) * Y / max(|Y|, eps / sqrt(C)) /
               sqrt(C)``, the released value up to float rounding without the
               ``C``-channel convolution and norms. A token's window then enters
-              only through the sign of ``Y``, so tokens with the same ``sum_c x_bar``
-              and ``|x_bar|`` tie exactly and :func:`~tpmm.pruning.top_k_indices`
-              keeps the lower index, where the released code's rounding orders them
-              arbitrarily.
+              only through the sign of ``Y``, so tokens with the same ``sum_c x_bar``,
+              ``|x_bar|`` and sign of ``Y`` (``|Y| >= eps / sqrt(C)``) tie exactly and
+              :func:`~tpmm.pruning.top_k_indices` keeps the lower index, where the
+              released code's rounding orders them arbitrarily.
             * ``'depthwise'``: **the paper's text** (tpmm's ``irtop-paper-text``
               variant): ``Y`` is the per-channel mean of the token vectors inside the
               window (windows clipped at the border), so the cosine compares a token
@@ -101,7 +101,7 @@ class SpatialTokenScorer(BaseTokenScorer):
         """``x_bar``: ``[B, C, H, W]`` -> window mean ``Y`` (``[B, C, H, W]``;
         ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
         k = self.kernel_size
-        if self.mode == 'reference':
+        if self.mode == 'reference':  # one channel: cheaper than box_sum's passes
             return F.avg_pool2d(x_bar.sum(dim=1, keepdim=True), k, stride=1, padding=k // 2)
         window_sizes = box_sum(x_bar.new_ones(x_bar.shape[-2:]), k)
         return box_sum(x_bar, k) / window_sizes
@@ -120,7 +120,7 @@ class SpatialTokenScorer(BaseTokenScorer):
             time_sum = x.float().sum(dim=0)  # [B, C, N]
             channel_sum = time_sum.sum(dim=1)  # [B, N]
             y = self.local_mean(channel_sum.reshape(b, 1, hw[0], hw[1])).reshape(b, n)
-            norm_x = (time_sum * time_sum).sum(dim=1).sqrt_().clamp_min(t * self.eps)
+            norm_x = (time_sum * time_sum).sum(dim=1).clamp_min_((t * self.eps)**2).sqrt_()
             sign_y = y / y.abs().clamp_min_(t * self.eps / math.sqrt(c))
             neg_cos = (channel_sum / norm_x).mul_(sign_y).mul_(-1 / math.sqrt(c))
             return neg_cos.softmax(dim=-1)
