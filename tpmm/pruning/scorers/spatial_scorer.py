@@ -23,6 +23,13 @@ def box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
     return cumulative[..., k:, :] - cumulative[..., :-k, :]
 
 
+def window_mean(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """``x`` (``[B, 1, H, W]``) summed over each ``k x k`` window with zero padding,
+    divided by ``k^2``: one ``avg_pool2d``, cheaper than :func:`box_sum`'s passes on a
+    single channel."""
+    return F.avg_pool2d(x, kernel_size, stride=1, padding=kernel_size // 2)
+
+
 @MODELS.register_module()
 class SpatialTokenScorer(BaseTokenScorer):
     """IRToP's spatial term: a token compared with the mean of its ``k x k`` window.
@@ -101,8 +108,8 @@ class SpatialTokenScorer(BaseTokenScorer):
         """``x_bar``: ``[B, C, H, W]`` -> window mean ``Y`` (``[B, C, H, W]``;
         ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
         k = self.kernel_size
-        if self.mode == 'reference':  # one channel: cheaper than box_sum's passes
-            return F.avg_pool2d(x_bar.sum(dim=1, keepdim=True), k, stride=1, padding=k // 2)
+        if self.mode == 'reference':
+            return window_mean(x_bar.sum(dim=1, keepdim=True), k)
         window_sizes = box_sum(x_bar.new_ones(x_bar.shape[-2:]), k)
         return box_sum(x_bar, k) / window_sizes
 
@@ -119,7 +126,8 @@ class SpatialTokenScorer(BaseTokenScorer):
             # On time sums: T x_bar and T Y have the same cosine with eps scaled by T.
             time_sum = x.float().sum(dim=0)  # [B, C, N]
             channel_sum = time_sum.sum(dim=1)  # [B, N]
-            y = self.local_mean(channel_sum.reshape(b, 1, hw[0], hw[1])).reshape(b, n)
+            y = window_mean(channel_sum.reshape(b, 1, hw[0], hw[1]), self.kernel_size)
+            y = y.reshape(b, n)  # Y, the local_mean of x_bar times T
             norm_x = (time_sum * time_sum).sum(dim=1).clamp_min_((t * self.eps)**2).sqrt_()
             sign_y = y / y.abs().clamp_min_(t * self.eps / math.sqrt(c))
             neg_cos = (channel_sum / norm_x).mul_(sign_y).mul_(-1 / math.sqrt(c))
