@@ -10,6 +10,7 @@ from helpers.released_formulas import released_score
 from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
                           RandomTokenScorer, SpatialTokenScorer, TemporalTokenScorer,
                           build_scorer)
+from tpmm.pruning.scorers.base_scorer import sum_over_time
 
 
 def grid_tokens(rows, t: int = 1) -> torch.Tensor:
@@ -201,6 +202,19 @@ def test_random_scorer_seeded_and_global():
     torch.manual_seed(1)
     b = RandomTokenScorer()(x, (2, 5))
     assert torch.equal(a, b) and a.device == x.device and a.shape == (3, 10)
+
+
+@pytest.mark.parametrize('t', [1, 2, 3, 4, 8])
+def test_sum_over_time_is_the_time_sum(t):
+    """The scorers' time sum is ``x.sum(dim=0)``, bit for bit up to T = 4 (CPU), and
+    leaves x as it was."""
+    x = torch.randn(t, 2, 5, 7)
+    before = x.clone()
+    if t <= 4:
+        assert torch.equal(sum_over_time(x), x.sum(dim=0))
+    else:
+        torch.testing.assert_close(sum_over_time(x), x.sum(dim=0))
+    assert torch.equal(x, before)
 
 
 def test_firing_rate_is_the_mean_over_time_and_channels():

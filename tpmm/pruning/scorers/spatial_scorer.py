@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tpmm.registry import MODELS
-from .base_scorer import BaseTokenScorer
+from .base_scorer import BaseTokenScorer, sum_over_time
 
 
 def box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
@@ -124,7 +124,7 @@ class SpatialTokenScorer(BaseTokenScorer):
             # cos = (sum_c x_bar / max(|x_bar|, eps)) (Y / max(|Y|, eps / sqrt(C))) / sqrt(C),
             # the second factor exactly sign(Y) unless |Y| is below eps / sqrt(C).
             # On time sums: T x_bar and T Y have the same cosine with eps scaled by T.
-            time_sum = x.float().sum(dim=0)  # [B, C, N]
+            time_sum = sum_over_time(x.float())  # [B, C, N]
             channel_sum = time_sum.sum(dim=1)  # [B, N]
             y = window_mean(channel_sum.reshape(b, 1, hw[0], hw[1]), self.kernel_size)
             y = y.reshape(b, n)  # Y, the local_mean of x_bar times T
