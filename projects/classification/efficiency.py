@@ -8,8 +8,9 @@ Runs ``tools/analysis/benchmark.py`` (a process per model) on each model with IR
 each ``--keep`` ratio (unpruned first, interleaved repetitions), and the size sweep for
 ``--sweep-models``; writes ``benchmark_<name>.json`` per model and ``efficiency.md``, a
 table of images/s, FLOPs bound, realized speedup, speedup/bound, pruner overhead share
-and the blocks' share of backbone time, checked against the targets (speedup >= 0.85 x
-bound, overhead <= 3 % of backbone time). The models are the study's five classifiers
+(and its parts: scoring, top-k, gather / restore) and the blocks' share of backbone
+time, checked against the targets (speedup >= 0.85 x bound, overhead <= 3 % of backbone
+time). The models are the study's five classifiers
 and the paper-size SDT-V1 8-384 backbone (``sdt_v1-8-384``, T=1, untrained: speed does
 not depend on the weights).
 """
@@ -76,8 +77,15 @@ def row(name, variant, r):
             f'(IQR {100 * r["images_per_s"]["rel_iqr"]:.0f}%) | {r["backbone_gflops"]:.3f} | '
             f'{r["flops_ratio"]:.2f} | {r["speedup"]:.2f} | {r["speedup_vs_bound"]:.2f} '
             f'{"ok" if ok_speed else "MISS"} | {100 * r["overhead"]["overhead_share"]:.1f}% '
-            f'{"ok" if ok_over else "MISS"} | {100 * r["block_time_share"]:.0f}% | '
-            f'{r["block_speedup"]:.2f} |')
+            f'{"ok" if ok_over else "MISS"} | {overhead_parts(r["overhead"])} | '
+            f'{100 * r["block_time_share"]:.0f}% | {r["block_speedup"]:.2f} |')
+
+
+def overhead_parts(overhead: dict) -> str:
+    """``scoring / top-k / gather-restore`` as % of backbone time."""
+    backbone = overhead['backbone_ms']
+    return ' / '.join(f'{100 * overhead[key] / backbone:.1f}'
+                      for key in ('scoring_ms', 'top_k_ms', 'gather_restore_ms'))
 
 
 def main(argv=None):
@@ -89,8 +97,9 @@ def main(argv=None):
              f'(CPU, interleaved repetitions)', '',
              '| backbone | variant | images/s (median) | GFLOPs | FLOPs bound | speedup | '
              f'speedup / bound (target >= {SPEEDUP_TARGET}) | pruner overhead '
-             f'(target <= {OVERHEAD_TARGET:.0%}) | blocks\' share of time | block speedup |',
-             '|---|---|---|---|---|---|---|---|---|---|']
+             f'(target <= {OVERHEAD_TARGET:.0%}) | overhead: scoring / top-k / gather-restore '
+             '(% of backbone time) | blocks\' share of time | block speedup |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     sweeps = []
     for name in args.models:
         config, options = MODELS[name]

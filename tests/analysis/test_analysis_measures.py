@@ -1,10 +1,13 @@
 """tpmm.evaluation measures: FLOPs follow the kept tokens, overhead timer, information."""
+import time
+
 import numpy as np
 import pytest
 import torch
 from helpers.analysis_test_utils import TINY_BACKBONE
 
 from tpmm.analysis import build_backbone
+from tpmm.pruning import irtop
 from tpmm.evaluation import (PruningOverheadTimer, count_flops, exclusive_counts,
                              foreground_recall, kept_mask, kept_vs_stopped,
                              relative_feature_error, sum_under, token_means)
@@ -71,17 +74,50 @@ def test_overhead_timer_splits_pruner_and_block_time_and_unpatches():
         model(x)
     assert set(timer.blocks) == set(range(model.num_prunable_blocks))
     assert 0 < timer.block_time < timer.pruner_time
-    assert 0 < timer.scoring_time <= timer.overhead_time
+    assert 0 < timer.scoring_time < timer.selection_time <= timer.overhead_time
     summary = timer.summary(backbone_time=10 * timer.pruner_time)
     assert summary['overhead_ms'] == pytest.approx(
-        summary['scoring_ms'] + summary['gather_restore_ms'])
+        summary['scoring_ms'] + summary['top_k_ms'] + summary['gather_restore_ms'])
+    assert summary['gather_restore_ms'] > 0
     assert 0 < summary['overhead_share'] < 0.1
-    for name in ('begin', 'run', 'end'):
+    for name in ('begin', 'run', 'end', 'select'):
         assert name not in model.pruner.__dict__
     assert not any(name in block.__dict__ for block in timer.blocks.values()
                    for name in ('mix', 'tokenwise'))
     with pytest.raises(ValueError, match='backbone_time'):
         timer.summary(0.0)
+
+
+def test_overhead_timer_puts_the_top_k_in_its_own_part(monkeypatch):
+    """A top-k made 20 ms slower shows up in ``top_k_ms``, not in the other parts; a
+    pruner without ``select`` (ToMe) reports no top-k."""
+    model = build(dict(type='IRToP', keep_ratio=0.5))
+    x = torch.randn(1, 3, 64, 64)
+
+    def parts():
+        timer = PruningOverheadTimer(model.pruner)
+        with torch.no_grad(), timer:
+            model(x)
+        return timer.summary(backbone_time=1.0), len(model.pruner.last_records)
+
+    plain, pruned_blocks = parts()
+    top_k_indices = irtop.top_k_indices
+
+    def slow_top_k(scores, k):
+        time.sleep(0.02)
+        return top_k_indices(scores, k)
+
+    monkeypatch.setattr(irtop, 'top_k_indices', slow_top_k)
+    slow, _ = parts()
+    added = 20 * pruned_blocks
+    assert added <= slow['top_k_ms'] - plain['top_k_ms'] < added + 15
+    for part in ('scoring_ms', 'gather_restore_ms'):
+        assert abs(slow[part] - plain[part]) < 15
+    tome = build(dict(type='ToMePruner', keep_ratio=0.5))
+    timer = PruningOverheadTimer(tome.pruner)
+    with torch.no_grad(), timer:
+        tome(x)
+    assert timer.summary(1.0)['top_k_ms'] == 0 < timer.overhead_time
 
 
 def test_information_measures():

@@ -154,7 +154,11 @@ def test_efficiency_writes_rows_checked_against_the_targets(tmp_path):
     table = (tmp_path / 'efficiency.md').read_text()
     rows = [line for line in table.splitlines() if line.startswith('| sdt_v1 |')]
     assert len(rows) == 2  # the main measurement and the one sweep point
-    assert [len(row.split('|')) - 2 for row in rows] == [10, 11]  # table columns
+    assert [len(row.split('|')) - 2 for row in rows] == [11, 11]  # table columns
     assert rows[0].count(' ok') + rows[0].count(' MISS') == 2  # both targets checked
+    cells = [cell.strip() for cell in rows[0].split('|')]
+    overhead = float(cells[8].split('%')[0])
+    parts = [float(part) for part in cells[9].split(' / ')]
+    assert len(parts) == 3 and sum(parts) == pytest.approx(overhead, abs=0.2)
     saved = json.loads((tmp_path / 'benchmark_sdt_v1.json').read_text())
     assert saved['variants'] == ['unpruned', 'irtop_k0.5']

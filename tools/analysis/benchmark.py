@@ -44,8 +44,10 @@ JSON keys (``--out``)::
         block_time_share           # share of backbone time spent in the prunable blocks
         block_speedup              # unpruned block time / this variant's block time
         kept_tokens: {block: [K, N]}   # tokens run by each pruned block / grid size
-        overhead: {pruner_ms, block_ms, overhead_ms, scoring_ms, gather_restore_ms,
-                   backbone_ms, overhead_share, scoring_share}   # per forward
+        overhead: {pruner_ms, block_ms, overhead_ms, scoring_ms, top_k_ms,
+                   gather_restore_ms, backbone_ms, overhead_share, scoring_share,
+                   top_k_share}   # per forward; overhead = scoring + top-k +
+                                  # gather/restore (see PruningOverheadTimer.summary)
         full_model: {images_per_s, gflops, call}   # with --full-model only
         train_step: {images_per_s, speedup, peak_memory_mb}   # with --train-step only
                                    # (peak memory: CUDA only, else null)

@@ -256,7 +256,7 @@ class CallableModule(nn.Module):
 def print_measurement(measurement: dict, title: str) -> str:
     headers = ['variant', 'img/s', 'IQR/med', 'GFLOPs', 'FLOPs bound', 'speedup',
                'speedup p25-p75', 'verdict', 'speedup/bound', 'overhead %', 'scoring %',
-               'blocks % time', 'block speedup']
+               'top-k %', 'blocks % time', 'block speedup']
     with_model = all('full_model' in r for r in measurement['results'].values())
     if with_model:
         headers += ['model img/s', 'model GFLOPs', 'model call']
@@ -269,7 +269,8 @@ def print_measurement(measurement: dict, title: str) -> str:
                      r['backbone_gflops'], r['flops_ratio'], r['speedup'],
                      '{p25:.3f}-{p75:.3f}'.format(**r['speedup_rounds']), r['verdict'],
                      r['speedup_vs_bound'], 100 * r['overhead']['overhead_share'],
-                     100 * r['overhead']['scoring_share'], 100 * r['block_time_share'],
+                     100 * r['overhead']['scoring_share'], 100 * r['overhead']['top_k_share'],
+                     100 * r['block_time_share'],
                      r['block_speedup']])
         if with_model:
             model = r['full_model']

@@ -8,7 +8,8 @@ restore, merging. :class:`PruningOverheadTimer` measures exactly that by wrappin
 the three pruner methods and, during each ``run``, the block's two methods, with
 wall-clock timers (synchronising the accelerator around each timed call, so use it
 for a separate measurement pass, not for throughput). The scorer's share is timed
-with forward hooks on ``pruner.scorer`` when the pruner has one.
+with forward hooks on ``pruner.scorer`` when the pruner has one, the selection
+(scoring + top-k) by wrapping ``pruner.select`` when it has one (IRToP).
 """
 import time
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ class PruningOverheadTimer:
         pruner_time: inside ``begin`` / ``run`` / ``end``.
         block_time: inside the blocks' ``mix`` / ``tokenwise`` called by the pruner.
         scoring_time: inside ``pruner.scorer`` (0 when the pruner has no scorer).
+        selection_time: inside ``pruner.select`` (0 when the pruner has none).
         stage_hw: ``{block_index: (H, W)}`` token grid of each block's stage in the
             last forward (the pruner's ``last_grids``).
         blocks: ``{block_index: block}``, the modules the pruner ran.
@@ -44,6 +46,7 @@ class PruningOverheadTimer:
         self.pruner_time = 0.0
         self.block_time = 0.0
         self.scoring_time = 0.0
+        self.selection_time = 0.0
         self.blocks: Dict[int, nn.Module] = {}
         self._handles: List = []
         self._score_start: List[float] = []
@@ -108,6 +111,8 @@ class PruningOverheadTimer:
             wrapped = (self._wrap_run(method) if name == 'run' else
                        self._timed(method, 'pruner_time'))
             self.pruner.__dict__[name] = wrapped
+        if callable(getattr(self.pruner, 'select', None)):
+            self.pruner.__dict__['select'] = self._timed(self.pruner.select, 'selection_time')
         scorer = getattr(self.pruner, 'scorer', None)
         if isinstance(scorer, nn.Module):
             self._handles.append(scorer.register_forward_pre_hook(self._score_pre_hook))
@@ -115,7 +120,7 @@ class PruningOverheadTimer:
         return self
 
     def __exit__(self, *exc) -> None:
-        for name in PRUNER_METHODS:
+        for name in PRUNER_METHODS + ('select', ):
             self.pruner.__dict__.pop(name, None)
         for handle in self._handles:
             handle.remove()
@@ -125,19 +130,26 @@ class PruningOverheadTimer:
         """Times in ms and shares of ``backbone_time`` (seconds, same forwards).
 
         Returns ``pruner_ms`` (all time in begin/run/end), ``block_ms`` (the blocks'
-        own work inside it), ``overhead_ms`` (pruner minus block), ``scoring_ms``,
-        ``gather_restore_ms`` (overhead minus scoring), ``backbone_ms`` and
-        ``overhead_share`` / ``scoring_share`` (fractions of the backbone time).
+        own work inside it), ``overhead_ms`` (pruner minus block), its parts
+        ``scoring_ms``, ``top_k_ms`` (the rest of ``select``: choosing the tokens from
+        the scores; 0 for pruners without ``select``) and ``gather_restore_ms`` (the
+        rest: moving tokens, merging, bookkeeping), ``backbone_ms``, and
+        ``overhead_share`` / ``scoring_share`` / ``top_k_share`` (fractions of the
+        backbone time).
         """
         if backbone_time <= 0:
             raise ValueError(f'backbone_time must be > 0 seconds, got {backbone_time}')
         scoring = min(self.scoring_time, self.overhead_time)
+        top_k = min(max(self.selection_time - self.scoring_time, 0.0),
+                    self.overhead_time - scoring)
         return dict(
             pruner_ms=1e3 * self.pruner_time,
             block_ms=1e3 * self.block_time,
             overhead_ms=1e3 * self.overhead_time,
             scoring_ms=1e3 * scoring,
-            gather_restore_ms=1e3 * (self.overhead_time - scoring),
+            top_k_ms=1e3 * top_k,
+            gather_restore_ms=1e3 * (self.overhead_time - scoring - top_k),
             backbone_ms=1e3 * backbone_time,
             overhead_share=self.overhead_time / backbone_time,
-            scoring_share=scoring / backbone_time)
+            scoring_share=scoring / backbone_time,
+            top_k_share=top_k / backbone_time)
