@@ -1,4 +1,5 @@
 """tpmm.evaluation measures: FLOPs follow the kept tokens, overhead timer, information."""
+import statistics
 import time
 
 import numpy as np
@@ -7,10 +8,10 @@ import torch
 from helpers.analysis_test_utils import TINY_BACKBONE
 
 from tpmm.analysis import build_backbone
-from tpmm.pruning import irtop
 from tpmm.evaluation import (PruningOverheadTimer, count_flops, exclusive_counts,
                              foreground_recall, kept_mask, kept_vs_stopped,
                              relative_feature_error, sum_under, token_means)
+from tpmm.pruning import irtop
 
 
 def build(pruning=None):
@@ -89,18 +90,21 @@ def test_overhead_timer_splits_pruner_and_block_time_and_unpatches():
 
 
 def test_overhead_timer_puts_the_top_k_in_its_own_part(monkeypatch):
-    """A top-k made 20 ms slower shows up in ``top_k_ms``, not in the other parts; a
-    pruner without ``select`` (ToMe) reports no top-k."""
+    """A top-k made 20 ms slower shows up in ``top_k_ms``, not in the other parts
+    (medians of 5 forwards each); a pruner without ``select`` (ToMe) reports no top-k."""
     model = build(dict(type='IRToP', keep_ratio=0.5))
     x = torch.randn(1, 3, 64, 64)
 
     def parts():
-        timer = PruningOverheadTimer(model.pruner)
-        with torch.no_grad(), timer:
-            model(x)
-        return timer.summary(backbone_time=1.0), len(model.pruner.last_records)
+        summaries = []
+        for _ in range(5):
+            timer = PruningOverheadTimer(model.pruner)
+            with torch.no_grad(), timer:
+                model(x)
+            summaries.append(timer.summary(backbone_time=1.0))
+        return {key: statistics.median(s[key] for s in summaries) for key in summaries[0]}
 
-    plain, pruned_blocks = parts()
+    plain = parts()
     top_k_indices = irtop.top_k_indices
 
     def slow_top_k(scores, k):
@@ -108,11 +112,11 @@ def test_overhead_timer_puts_the_top_k_in_its_own_part(monkeypatch):
         return top_k_indices(scores, k)
 
     monkeypatch.setattr(irtop, 'top_k_indices', slow_top_k)
-    slow, _ = parts()
-    added = 20 * pruned_blocks
-    assert added <= slow['top_k_ms'] - plain['top_k_ms'] < added + 15
+    slow = parts()
+    added = 20 * len(model.pruner.last_records)
+    assert added <= slow['top_k_ms'] < plain['top_k_ms'] + 1.5 * added
     for part in ('scoring_ms', 'gather_restore_ms'):
-        assert abs(slow[part] - plain[part]) < 15
+        assert abs(slow[part] - plain[part]) < added / 2
     tome = build(dict(type='ToMePruner', keep_ratio=0.5))
     timer = PruningOverheadTimer(tome.pruner)
     with torch.no_grad(), timer:

@@ -10,7 +10,7 @@ from helpers.released_formulas import released_score
 from tpmm.pruning import (AttentionTokenScorer, CombinedTokenScorer, FiringRateTokenScorer,
                           RandomTokenScorer, SpatialTokenScorer, TemporalTokenScorer,
                           build_scorer)
-from tpmm.pruning.scorers.base_scorer import sum_over_time
+from tpmm.pruning.scorers.spatial_scorer import sum_over_time
 
 
 def grid_tokens(rows, t: int = 1) -> torch.Tensor:
@@ -206,8 +206,8 @@ def test_random_scorer_seeded_and_global():
 
 @pytest.mark.parametrize('t', [1, 2, 3, 4, 8])
 def test_sum_over_time_is_the_time_sum(t):
-    """The scorers' time sum is ``x.sum(dim=0)``, bit for bit up to T = 4 (CPU), and
-    leaves x as it was."""
+    """The spatial scorer's time sum is ``x.sum(dim=0)``, bit for bit up to T = 4 (CPU),
+    and leaves x as it was."""
     x = torch.randn(t, 2, 5, 7)
     before = x.clone()
     if t <= 4:

@@ -9,7 +9,9 @@ the three pruner methods and, during each ``run``, the block's two methods, with
 wall-clock timers (synchronising the accelerator around each timed call, so use it
 for a separate measurement pass, not for throughput). The scorer's share is timed
 with forward hooks on ``pruner.scorer`` when the pruner has one, the selection
-(scoring + top-k) by wrapping ``pruner.select`` when it has one (IRToP).
+(scoring + top-k) by wrapping ``pruner.select`` when it has one (IRToP). A pruner that
+delegates to another one (``FrameReusePruner``'s ``inner``) has neither itself, so its
+whole overhead is reported as gather / restore.
 """
 import time
 from contextlib import contextmanager
@@ -49,6 +51,7 @@ class PruningOverheadTimer:
         self.selection_time = 0.0
         self.blocks: Dict[int, nn.Module] = {}
         self._handles: List = []
+        self._patched: List[str] = []
         self._score_start: List[float] = []
 
     def _now(self) -> float:
@@ -111,8 +114,10 @@ class PruningOverheadTimer:
             wrapped = (self._wrap_run(method) if name == 'run' else
                        self._timed(method, 'pruner_time'))
             self.pruner.__dict__[name] = wrapped
+        self._patched = list(PRUNER_METHODS)
         if callable(getattr(self.pruner, 'select', None)):
             self.pruner.__dict__['select'] = self._timed(self.pruner.select, 'selection_time')
+            self._patched.append('select')
         scorer = getattr(self.pruner, 'scorer', None)
         if isinstance(scorer, nn.Module):
             self._handles.append(scorer.register_forward_pre_hook(self._score_pre_hook))
@@ -120,7 +125,7 @@ class PruningOverheadTimer:
         return self
 
     def __exit__(self, *exc) -> None:
-        for name in PRUNER_METHODS + ('select', ):
+        for name in self._patched:
             self.pruner.__dict__.pop(name, None)
         for handle in self._handles:
             handle.remove()

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from tpmm.registry import MODELS
-from .base_scorer import BaseTokenScorer, sum_over_time
+from .base_scorer import BaseTokenScorer
 
 
 @MODELS.register_module()
@@ -27,7 +27,7 @@ class TemporalTokenScorer(BaseTokenScorer):
         t, _, c, _ = x.shape
         channel_sum = x.float().sum(dim=2)  # [T, B, N]: C * m_t
         if t > 1:
-            raw = sum_over_time((channel_sum[1:] - channel_sum[:-1]).abs_()).div_((t - 1) * c)
+            raw = (channel_sum[1:] - channel_sum[:-1]).abs_().sum(dim=0).div_((t - 1) * c)
         else:
             raw = torch.zeros_like(channel_sum[0])
         return raw.softmax(dim=-1)
