@@ -10,9 +10,8 @@ each ``--keep`` ratio (unpruned first, interleaved repetitions), and the size sw
 table of images/s, FLOPs bound, realized speedup, speedup/bound, pruner overhead share
 (and its parts: scoring, top-k, gather / restore) and the blocks' share of backbone
 time, checked against the targets (speedup >= 0.85 x bound, overhead <= 3 % of backbone
-time). The models are the study's five classifiers
-and the paper-size SDT-V1 8-384 backbone (``sdt_v1-8-384``, T=1, untrained: speed does
-not depend on the weights).
+time). The models are the study's five classifiers and the paper-size SDT-V1 8-384
+backbone (``sdt_v1-8-384``, T=1, untrained: speed does not depend on the weights).
 """
 import argparse
 import json

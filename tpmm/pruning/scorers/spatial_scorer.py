@@ -27,7 +27,8 @@ def sum_over_time(x: torch.Tensor) -> torch.Tensor:
     """``[T, B, C, N]`` -> ``[B, C, N]``: ``x[0] + x[1] + ...`` added in time order
     (``x[0]`` itself, a view, when ``T = 1``). On CPU the same values as
     ``x.sum(dim=0)`` bit for bit for ``T <= 4`` (beyond, up to float rounding), and
-    faster on such tensors: no copy at ``T = 1``, 1.2-3x at ``T = 2 .. 4``."""
+    faster on token tensors (measured at B = 8, C >= 16, N >= 196): no copy at ``T = 1``,
+    1.3-2.6x at ``T = 2 .. 4``."""
     if x.shape[0] == 1:
         return x[0]
     total = x[0] + x[1]
