@@ -119,11 +119,10 @@ class SpatialTokenScorer(BaseTokenScorer):
         self.eps = float(eps)
 
     def local_mean(self, x_bar: torch.Tensor) -> torch.Tensor:
-        """``x_bar``: ``[B, C, H, W]`` -> window mean ``Y`` (``[B, C, H, W]``;
-        ``[B, 1, H, W]`` in ``'reference'`` mode, the same for every channel)."""
+        """``'depthwise'`` mode's ``Y``: ``x_bar`` (``[B, C, H, W]``) averaged per channel
+        over each window clipped at the border (``[B, C, H, W]``). ``'reference'`` mode's
+        ``Y`` is :func:`window_mean` of the channel sum, computed in :meth:`forward`."""
         k = self.kernel_size
-        if self.mode == 'reference':
-            return window_mean(x_bar.sum(dim=1, keepdim=True), k)
         window_sizes = box_sum(x_bar.new_ones(x_bar.shape[-2:]), k)
         return box_sum(x_bar, k) / window_sizes
 
